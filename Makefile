@@ -1,0 +1,34 @@
+# The two commands of README.md: `make demo` and `make test`. Both install what is missing and build
+# first. `make build` only builds.
+PRESET ?= default
+BUILD_DIR := build/$(PRESET)
+
+.PHONY: all setup configure build test demo asan bench format clean
+
+all: build
+
+setup:
+	@scripts/setup.sh
+
+configure:
+	@test -f $(BUILD_DIR)/build.ninja || cmake --preset $(PRESET)
+
+build: configure
+	@cmake --build $(BUILD_DIR)
+
+test: setup
+	@$(MAKE) --no-print-directory build
+	@ctest --preset $(PRESET)
+
+demo: setup
+	@$(MAKE) --no-print-directory build
+	@$(BUILD_DIR)/bitten demo
+
+asan:
+	@$(MAKE) --no-print-directory test PRESET=asan
+
+format:
+	@git ls-files '*.cc' '*.h' | xargs clang-format -i
+
+clean:
+	@rm -rf build

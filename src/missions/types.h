@@ -1,0 +1,99 @@
+// Users, tiers, missions and fires: the plain data of the missions module (CONTRACTS §2, ARCHITECTURE
+// "Mission lifecycle"). Value types; the core thread owns the live copies, the store persists them.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/clock.h"
+#include "market/types.h"
+#include "venom/signal.h"
+
+namespace bitten::missions {
+
+enum class Tier { kPressPass, kNibbler, kFang, kCommander };
+std::string_view ToString(Tier t);  // "PRESS_PASS", "NIBBLER", "FANG", "COMMANDER"
+std::optional<Tier> ParseTier(std::string_view s);
+
+// The rules of one tier (CONTRACTS §2 defaults; the operator's config may change every number).
+struct TierRules {
+  Tier tier = Tier::kPressPass;
+  int fires_per_day = 6;
+  int max_open = 1;
+  double risk_pct = 1.0;        // % of balance risked per trade
+  double daily_loss_cap_pct = 6.0;
+  bool may_fire_rapid = true;   // RAPID_ASSAULT
+  bool may_fire_precision = false;  // PRECISION_STRIKE
+  bool auto_fire = false;
+  int auto_fire_min_confidence = 101;  // auto-fire only at or above this confidence
+};
+// Defaults for every tier, in tier order.
+std::vector<TierRules> DefaultTierRules();
+bool MayFire(const TierRules& rules, venom::SignalClass c);
+
+struct User {
+  std::string user_id;          // UUIDv7
+  std::int64_t telegram_id = 0; // Telegram user id (0 = not linked yet)
+  std::string name;
+  Tier tier = Tier::kPressPass;
+  std::string terminal_id;      // the user's MT5 terminal ("" = none)
+  std::int64_t xp = 0;
+  TimeMs created_at = 0;
+};
+
+enum class MissionStatus {
+  kPending, kFired, kDelivered, kUndelivered, kFilled, kClosed, kRejected, kExpired, kCancelled, kFailed
+};
+std::string_view ToString(MissionStatus s);  // "pending", "fired", ... (lowercase)
+std::optional<MissionStatus> ParseMissionStatus(std::string_view s);
+// pending/fired/delivered/undelivered/filled are live; the rest are terminal.
+bool IsTerminal(MissionStatus s);
+
+struct Mission {
+  std::string mission_id;  // UUIDv7
+  std::string signal_id;
+  std::string user_id;
+  std::string symbol;
+  market::Side side = market::Side::kBuy;
+  venom::SignalClass signal_class = venom::SignalClass::kRapidAssault;
+  double entry = 0, sl = 0, tp = 0;
+  int digits = 5;
+  double sl_pips = 0, tp_pips = 0;
+  double lots = 0;          // 0 when sizing was impossible
+  double risk_money = 0;    // account currency, at the stop
+  double reward_money = 0;  // account currency, at the target
+  std::string account_ccy = "USD";
+  TimeMs created_at = 0;
+  TimeMs expires_at = 0;
+  MissionStatus status = MissionStatus::kPending;
+  // Why this user may not fire it ("" when it may): a CONTRACTS §4 code and the words for it.
+  std::string blocked_code;
+  std::string blocked_reason;
+  std::string briefing;  // the DM / HUD text
+};
+
+enum class FireStatus { kFired, kDelivered, kUndelivered, kFilled, kRejected, kExpired, kClosed, kFailed };
+std::string_view ToString(FireStatus s);
+std::optional<FireStatus> ParseFireStatus(std::string_view s);
+
+struct Fire {
+  std::string fire_id;  // UUIDv7
+  std::string mission_id;
+  std::string user_id;
+  std::string terminal_id;
+  FireStatus status = FireStatus::kFired;
+  TimeMs fired_at = 0;
+  TimeMs delivered_at = 0;
+  // From the terminal's results:
+  double fill_price = 0;
+  double fill_volume = 0;
+  std::int64_t ticket = 0;  // MT5 position ticket
+  double close_price = 0;
+  double profit = 0;  // profit + swap + commission, account currency
+  std::string close_reason;
+};
+
+}  // namespace bitten::missions
