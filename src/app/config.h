@@ -1,0 +1,84 @@
+// The root configuration of `bitten serve` (TOML, see docs/config.md), one struct per component gathered
+// here, with Validate() reporting every problem at once (STYLE.md: nautilus_trader). Each field says its
+// meaning and its default. Read once at start-up; immutable afterwards.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/error.h"
+#include "missions/types.h"
+
+namespace bitten::app {
+
+struct ServerConfig {
+  std::string address = "127.0.0.1";  // listen address. Default: 127.0.0.1
+  std::uint16_t port = 8080;          // 0 = ephemeral (printed at start). Default: 8080
+  int io_threads = 1;                 // HTTP io threads, 1..2. Default: 1
+  std::string public_url;             // base URL users reach (HUD links). Default: http://address:port
+  std::string web_root;               // folder with hud/ (and admin/). Default: <repo>/web
+};
+
+struct StoreConfig {
+  std::string path = "bitten.sqlite";  // SQLite file. Default: bitten.sqlite
+};
+
+struct TelegramConfig {
+  std::string token;                  // bot token; empty = Telegram off (outbox shown in the log)
+  std::string api_base = "https://api.telegram.org";  // Bot API base URL (an emulator in tests)
+  std::int64_t group_chat_id = 0;     // where group alerts go; 0 = none
+  std::string bot_username = "bitten_bot";     // for the t.me direct link
+  std::string webapp_short_name = "hud";       // Mini App short name
+  bool poll = true;                   // long-poll getUpdates. Default: true
+};
+
+struct AuthConfig {
+  bool dev_login = false;             // accept `Authorization: Bearer <dev token>`. Default: false
+  std::string dev_login_secret_hex;   // HMAC key for dev tokens (hex); required when dev_login
+  std::int64_t init_data_max_age_read_s = 86400;  // CONTRACTS §4. Default: 24 h
+  std::int64_t init_data_max_age_fire_s = 3600;   // CONTRACTS §4. Default: 1 h
+};
+
+struct TerminalConfig {
+  std::string terminal_id;  // [a-z0-9][a-z0-9-]{0,31}
+  std::string secret_hex;   // 32 random bytes, hex (64 digits)
+  std::string dir;          // the terminal's bridge folder (MQL5/Files/bitten); "" = HTTP only
+  std::int64_t heartbeat_ttl_ms = 30000;  // online while the last heartbeat is younger. Default: 30 s
+};
+
+struct UserConfig {
+  std::int64_t telegram_id = 0;
+  std::string name;
+  missions::Tier tier = missions::Tier::kPressPass;
+  std::string terminal_id;
+};
+
+struct EngineConfig {
+  std::vector<std::string> symbols;   // symbols VENOM trades; empty = every symbol with ticks
+  std::int64_t spacing_minutes = 15;  // per-symbol spacing between signals. Default: 15
+  std::int64_t rapid_ttl_s = 900;       // RAPID_ASSAULT mission expiry after the signal. Default: 15 min
+  std::int64_t precision_ttl_s = 1800;  // PRECISION_STRIKE mission expiry. Default: 30 min
+  bool kill_switch = false;           // global: refuse every fire. Default: false
+};
+
+struct Config {
+  ServerConfig server;
+  StoreConfig store;
+  TelegramConfig telegram;
+  AuthConfig auth;
+  EngineConfig engine;
+  std::vector<missions::TierRules> tiers = missions::DefaultTierRules();
+  std::vector<TerminalConfig> terminals;
+  std::vector<UserConfig> users;  // seeded into the store at start if missing
+  std::string log_level = "info";
+
+  // Every problem at once, one per line, each naming the setting ("terminals[0].secret_hex: ...").
+  Status Validate() const;
+};
+
+// Parses a TOML file; errors name the file, line and setting.
+Result<Config> LoadConfig(const std::string& path);
+
+}  // namespace bitten::app
