@@ -26,16 +26,36 @@ std::string_view ToString(Tier t) { return kTierNames[static_cast<std::size_t>(t
 std::optional<Tier> ParseTier(std::string_view s) { return Parse<Tier>(kTierNames, s); }
 
 std::vector<TierRules> DefaultTierRules() {
-  return {
+  std::vector<TierRules> table = {
       {Tier::kPressPass, 6, 1, 1.0, 6.0, true, false, false, 101},
       {Tier::kNibbler, 6, 1, 2.0, 6.0, true, false, false, 101},
       {Tier::kFang, 10, 2, 2.0, 8.5, true, true, false, 101},
       {Tier::kCommander, 20, 5, 2.0, 10.0, true, true, true, 80},
   };
+  LinkUpgradeTiers(table);
+  return table;
 }
 
 bool MayFire(const TierRules& rules, venom::SignalClass c) {
   return c == venom::SignalClass::kRapidAssault ? rules.may_fire_rapid : rules.may_fire_precision;
+}
+
+void LinkUpgradeTiers(std::vector<TierRules>& table) {
+  std::optional<Tier> rapid;
+  std::optional<Tier> precision;
+  for (const TierRules& r : table) {
+    if (r.may_fire_rapid && (!rapid || r.tier < *rapid)) rapid = r.tier;
+    if (r.may_fire_precision && (!precision || r.tier < *precision)) precision = r.tier;
+  }
+  for (TierRules& r : table) {
+    r.lowest_tier_rapid = rapid;
+    r.lowest_tier_precision = precision;
+  }
+}
+
+std::optional<Tier> LowestTierFor(const TierRules& rules, venom::SignalClass c) {
+  return c == venom::SignalClass::kRapidAssault ? rules.lowest_tier_rapid
+                                                : rules.lowest_tier_precision;
 }
 
 std::string_view ToString(MissionStatus s) {

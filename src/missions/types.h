@@ -29,10 +29,20 @@ struct TierRules {
   bool may_fire_precision = false;  // PRECISION_STRIKE
   bool auto_fire = false;
   int auto_fire_min_confidence = 101;  // auto-fire only at or above this confidence
+  // The lowest tier of the whole table whose rules may fire each class (nullopt: no tier may, or
+  // the table was not linked). Denormalised so that one tier's rules can name the upgrade in a
+  // refusal ("upgrade to FANG"); LinkUpgradeTiers() fills them from the table. Default: unlinked.
+  std::optional<Tier> lowest_tier_rapid;
+  std::optional<Tier> lowest_tier_precision;
 };
-// Defaults for every tier, in tier order.
+// Defaults for every tier, in tier order, already linked (LinkUpgradeTiers).
 std::vector<TierRules> DefaultTierRules();
 bool MayFire(const TierRules& rules, venom::SignalClass c);
+// Fills lowest_tier_rapid / lowest_tier_precision of every entry from the whole table ("lowest" in
+// Tier enum order). Call once after loading the operator's tier config.
+void LinkUpgradeTiers(std::vector<TierRules>& table);
+// The lowest tier that may fire class `c` as linked into `rules` (nullopt when none or unlinked).
+std::optional<Tier> LowestTierFor(const TierRules& rules, venom::SignalClass c);
 
 struct User {
   std::string user_id;          // UUIDv7
@@ -63,6 +73,7 @@ struct Mission {
   int digits = 5;
   double sl_pips = 0, tp_pips = 0;
   double lots = 0;          // 0 when sizing was impossible
+  double volume_step = 0.01;  // the broker's volume step the lots were rounded to (text decimals)
   double risk_money = 0;    // account currency, at the stop
   double reward_money = 0;  // account currency, at the target
   std::string account_ccy = "USD";
