@@ -1,7 +1,7 @@
 // Instrument specs and pip math (CONTRACTS §1). The default table covers the majors, JPY pairs and
-// gold; a terminal's heartbeat (broker specs) overrides an entry. Pip value per lot is converted from
-// the quote currency to the account currency with live quotes. Not thread-safe: owned by one thread
-// (the core), copies are cheap.
+// gold; a terminal's heartbeat (broker specs) overrides an entry. Pip value per lot is converted
+// from the quote currency to the account currency with live quotes. Not thread-safe: owned by one
+// thread (the core), copies are cheap.
 #pragma once
 
 #include <map>
@@ -55,5 +55,10 @@ double PipsToPrice(const Instrument& inst, double pips);
 // "no_quote" naming the pair it needs when no quote is known.
 Result<double> PipValuePerLot(const Instrument& inst, const std::string& account_ccy,
                               const QuoteSource& quotes);
+
+// A typical retail spread of the symbol in pips, used where a data source has no ask (one-side bar
+// files replayed by ReplayFeed) and by SyntheticFeed: EURUSD 1.0, GBPUSD 1.2, AUDUSD/NZDUSD/USDCHF/
+// USDCAD 1.4, EURGBP 1.5, USDJPY 1.2, EURJPY 1.8, GBPJPY 2.5, XAUUSD 2.5 (of 0.1); others 2.0.
+double DefaultSpreadPips(const std::string& symbol);
 
 }  // namespace bitten::market
