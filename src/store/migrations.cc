@@ -1,0 +1,120 @@
+#include "store/migrations.h"
+
+#include <array>
+
+namespace bitten::store {
+namespace {
+
+// Times are Unix ms UTC (CONTRACTS §1). `json` columns hold the fields of a record that no query
+// filters on; the named columns are authoritative for everything else. Optional ids are NULL, not
+// ''.
+constexpr const char* kSchema1 = R"sql(
+CREATE TABLE users (
+  user_id     TEXT PRIMARY KEY NOT NULL,
+  telegram_id INTEGER UNIQUE,
+  name        TEXT NOT NULL,
+  tier        TEXT NOT NULL,
+  terminal_id TEXT,
+  xp          INTEGER NOT NULL DEFAULT 0,
+  created_at  INTEGER NOT NULL,
+  json        TEXT NOT NULL DEFAULT '{}'
+);
+CREATE TABLE terminals (
+  terminal_id TEXT PRIMARY KEY NOT NULL,
+  secret_hex  TEXT NOT NULL,
+  dir         TEXT NOT NULL,
+  created_at  INTEGER NOT NULL
+);
+CREATE TABLE signals (
+  signal_id   TEXT PRIMARY KEY NOT NULL,
+  signal_hash TEXT NOT NULL UNIQUE,
+  symbol      TEXT NOT NULL,
+  created_at  INTEGER NOT NULL,
+  expires_at  INTEGER NOT NULL,
+  json        TEXT NOT NULL
+);
+CREATE TABLE missions (
+  mission_id  TEXT PRIMARY KEY NOT NULL,
+  signal_id   TEXT NOT NULL REFERENCES signals(signal_id),
+  user_id     TEXT NOT NULL REFERENCES users(user_id),
+  status      TEXT NOT NULL,
+  expires_at  INTEGER NOT NULL,
+  created_at  INTEGER NOT NULL,
+  json        TEXT NOT NULL
+);
+CREATE INDEX missions_user_status ON missions(user_id, status);
+CREATE INDEX missions_signal ON missions(signal_id);
+-- mission_id UNIQUE is the one-time lock (ARCHITECTURE invariant 2): one mission, at most one fire.
+CREATE TABLE fires (
+  fire_id      TEXT PRIMARY KEY NOT NULL,
+  mission_id   TEXT NOT NULL UNIQUE REFERENCES missions(mission_id),
+  user_id      TEXT NOT NULL,
+  terminal_id  TEXT NOT NULL,
+  status       TEXT NOT NULL,
+  fired_at     INTEGER NOT NULL,
+  delivered_at INTEGER NOT NULL DEFAULT 0,
+  json         TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX fires_status ON fires(status);
+CREATE TABLE results (
+  terminal_id TEXT NOT NULL,
+  seq         INTEGER NOT NULL,
+  fire_id     TEXT,
+  type        TEXT NOT NULL,
+  line        TEXT NOT NULL,
+  received_at INTEGER NOT NULL,
+  PRIMARY KEY (terminal_id, seq)
+) WITHOUT ROWID;
+CREATE TABLE journal (
+  seq         INTEGER PRIMARY KEY,
+  event_id    TEXT NOT NULL,
+  time        INTEGER NOT NULL,
+  type        TEXT NOT NULL,
+  signal_id   TEXT,
+  mission_id  TEXT,
+  fire_id     TEXT,
+  user_id     TEXT,
+  terminal_id TEXT,
+  payload     TEXT NOT NULL,
+  prev_hash   TEXT NOT NULL,
+  hash        TEXT NOT NULL
+);
+CREATE INDEX journal_signal ON journal(signal_id) WHERE signal_id IS NOT NULL;
+CREATE INDEX journal_mission ON journal(mission_id) WHERE mission_id IS NOT NULL;
+CREATE INDEX journal_fire ON journal(fire_id) WHERE fire_id IS NOT NULL;
+CREATE INDEX journal_user ON journal(user_id) WHERE user_id IS NOT NULL;
+CREATE INDEX journal_terminal ON journal(terminal_id) WHERE terminal_id IS NOT NULL;
+CREATE INDEX journal_event ON journal(event_id);
+CREATE TABLE outbox (
+  id            INTEGER PRIMARY KEY,
+  priority      INTEGER NOT NULL,
+  chat_id       INTEGER NOT NULL,
+  method        TEXT NOT NULL,
+  payload       TEXT NOT NULL,
+  dedup_key     TEXT UNIQUE,
+  status        TEXT NOT NULL CHECK (status IN ('pending', 'sent', 'failed', 'unknown')),
+  attempts      INTEGER NOT NULL DEFAULT 0,
+  not_before    INTEGER NOT NULL DEFAULT 0,
+  created_at    INTEGER NOT NULL,
+  sent_at       INTEGER NOT NULL DEFAULT 0,
+  tg_message_id INTEGER NOT NULL DEFAULT 0,
+  error         TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX outbox_pending ON outbox(priority, id) WHERE status = 'pending';
+CREATE TABLE kv (
+  key   TEXT PRIMARY KEY NOT NULL,
+  value TEXT NOT NULL
+);
+)sql";
+
+constexpr std::array<Migration, 1> kMigrations = {{
+    {1, kSchema1},
+}};
+
+}  // namespace
+
+std::span<const Migration> Migrations() { return kMigrations; }
+
+int SchemaVersion() { return kMigrations.back().version; }
+
+}  // namespace bitten::store

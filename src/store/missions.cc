@@ -1,0 +1,228 @@
+#include "store/missions.h"
+
+#include <charconv>
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+#include "store/statement.h"
+
+namespace bitten::store {
+namespace {
+
+using missions::Mission;
+using missions::MissionStatus;
+using nlohmann::json;
+
+// The live statuses of ARCHITECTURE "Mission lifecycle" (missions::IsTerminal is false for these).
+constexpr const char* kLiveStatuses = "('pending', 'fired', 'delivered', 'undelivered', 'filled')";
+
+constexpr const char* kSelect =
+    "SELECT mission_id, signal_id, user_id, status, expires_at, created_at, json FROM missions ";
+
+// Appends compact JSON by hand: InsertMissions writes one per row of a fan-out (100k rows), and
+// building an nlohmann::json map per row costs more than the insert itself. Doubles use the
+// shortest text that reads back to the same value (std::to_chars), so the round trip is exact.
+class JsonWriter {
+ public:
+  explicit JsonWriter(std::string& out) : out_(out) {
+    out_.clear();
+    out_ += '{';
+  }
+  JsonWriter& Field(std::string_view key, std::string_view value) {
+    Key(key);
+    Quote(value);
+    return *this;
+  }
+  JsonWriter& Field(std::string_view key, double value) {
+    Key(key);
+    char buf[32];
+    auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
+    if (ec != std::errc() || !std::isfinite(value)) {
+      out_ += "null";  // JSON has no NaN/inf; the core never produces them (ARCHITECTURE inv. 6)
+    } else {
+      out_.append(buf, end);
+    }
+    return *this;
+  }
+  JsonWriter& Field(std::string_view key, int value) {
+    Key(key);
+    out_ += std::to_string(value);
+    return *this;
+  }
+  void Close() { out_ += '}'; }
+
+ private:
+  void Key(std::string_view key) {
+    if (out_.size() > 1) out_ += ',';
+    Quote(key);
+    out_ += ':';
+  }
+  void Quote(std::string_view s) {
+    out_ += '"';
+    for (char c : s) {
+      const auto u = static_cast<unsigned char>(c);
+      if (c == '"' || c == '\\') {
+        out_ += '\\';
+        out_ += c;
+      } else if (u < 0x20) {
+        static constexpr char kHex[] = "0123456789abcdef";
+        out_ += "\\u00";
+        out_ += kHex[u >> 4];
+        out_ += kHex[u & 0xf];
+      } else {
+        out_ += c;
+      }
+    }
+    out_ += '"';
+  }
+  std::string& out_;
+};
+
+void MissionJson(const Mission& m, std::string& out) {
+  JsonWriter(out)
+      .Field("symbol", m.symbol)
+      .Field("side", market::ToString(m.side))
+      .Field("class", venom::ToString(m.signal_class))
+      .Field("entry", m.entry)
+      .Field("sl", m.sl)
+      .Field("tp", m.tp)
+      .Field("digits", m.digits)
+      .Field("sl_pips", m.sl_pips)
+      .Field("tp_pips", m.tp_pips)
+      .Field("lots", m.lots)
+      .Field("risk_money", m.risk_money)
+      .Field("reward_money", m.reward_money)
+      .Field("account_ccy", m.account_ccy)
+      .Field("blocked_code", m.blocked_code)
+      .Field("blocked_reason", m.blocked_reason)
+      .Field("briefing", m.briefing)
+      .Close();
+}
+
+Result<Mission> ReadMission(const Statement& st, const Database& db) {
+  Mission m;
+  m.mission_id = st.Text(0);
+  m.signal_id = st.Text(1);
+  m.user_id = st.Text(2);
+  auto corrupt = [&](const std::string& why) {
+    return Fail("store_corrupt", db.path().string() + ": mission " + m.mission_id + ": " + why);
+  };
+  auto status = missions::ParseMissionStatus(st.Text(3));
+  if (!status) return corrupt("unknown status '" + st.Text(3) + "'");
+  m.status = *status;
+  m.expires_at = st.Int(4);
+  m.created_at = st.Int(5);
+  const json j = json::parse(st.Text(6), nullptr, /*allow_exceptions=*/false);
+  if (!j.is_object()) return corrupt("unreadable json");
+  auto side = market::ParseSide(j.value("side", ""));
+  auto cls = venom::ParseSignalClass(j.value("class", ""));
+  if (!side || !cls) return corrupt("unknown side or class");
+  m.side = *side;
+  m.signal_class = *cls;
+  m.symbol = j.value("symbol", "");
+  m.entry = j.value("entry", 0.0);
+  m.sl = j.value("sl", 0.0);
+  m.tp = j.value("tp", 0.0);
+  m.digits = j.value("digits", 5);
+  m.sl_pips = j.value("sl_pips", 0.0);
+  m.tp_pips = j.value("tp_pips", 0.0);
+  m.lots = j.value("lots", 0.0);
+  m.risk_money = j.value("risk_money", 0.0);
+  m.reward_money = j.value("reward_money", 0.0);
+  m.account_ccy = j.value("account_ccy", "USD");
+  m.blocked_code = j.value("blocked_code", "");
+  m.blocked_reason = j.value("blocked_reason", "");
+  m.briefing = j.value("briefing", "");
+  return m;
+}
+
+Result<std::vector<Mission>> Query(const Database& db, const std::string& sql,
+                                   const std::function<void(Statement&)>& bind) {
+  return QueryRows<Mission>(db.handle(), sql, bind,
+                            [&](const Statement& st) { return ReadMission(st, db); });
+}
+
+}  // namespace
+
+Status InsertMissions(Txn& txn, const std::vector<Mission>& list) {
+  auto st = Statement::Prepare(
+      txn.handle(),
+      "INSERT INTO missions(mission_id, signal_id, user_id, status, expires_at, created_at, json) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+  if (!st) return tl::unexpected(st.error());
+  std::string json_text;
+  for (const Mission& m : list) {
+    MissionJson(m, json_text);
+    st->Bind(1, m.mission_id)
+        .Bind(2, m.signal_id)
+        .Bind(3, m.user_id)
+        .Bind(4, missions::ToString(m.status))
+        .Bind(5, m.expires_at)
+        .Bind(6, m.created_at)
+        .Bind(7, json_text);
+    if (auto s = st->Run(); !s) {
+      return Fail(s.error().code, s.error().message + " (mission " + m.mission_id + ")");
+    }
+  }
+  return Ok();
+}
+
+Status SetMissionStatus(Txn& txn, std::string_view mission_id, MissionStatus status) {
+  auto st =
+      Statement::Prepare(txn.handle(), "UPDATE missions SET status = ?2 WHERE mission_id = ?1");
+  if (!st) return tl::unexpected(st.error());
+  st->Bind(1, mission_id).Bind(2, missions::ToString(status));
+  if (auto s = st->Run(); !s) return s;
+  if (st->changes() == 0) {
+    return Fail("mission_not_found",
+                txn.db().path().string() + ": no mission " + std::string(mission_id));
+  }
+  return Ok();
+}
+
+Result<bool> CompareAndSetMissionStatus(Txn& txn, std::string_view mission_id,
+                                        MissionStatus expected, MissionStatus next) {
+  auto st = Statement::Prepare(
+      txn.handle(), "UPDATE missions SET status = ?3 WHERE mission_id = ?1 AND status = ?2");
+  if (!st) return tl::unexpected(st.error());
+  st->Bind(1, mission_id).Bind(2, missions::ToString(expected)).Bind(3, missions::ToString(next));
+  if (auto s = st->Run(); !s) return tl::unexpected(s.error());
+  return st->changes() == 1;
+}
+
+Result<std::optional<Mission>> GetMission(const Database& db, std::string_view mission_id) {
+  auto rows = Query(db, std::string(kSelect) + "WHERE mission_id = ?1",
+                    [&](Statement& st) { st.Bind(1, mission_id); });
+  if (!rows) return tl::unexpected(rows.error());
+  if (rows->empty()) return std::optional<Mission>();
+  return std::optional<Mission>(std::move(rows->front()));
+}
+
+Result<std::vector<Mission>> ListMissionsByUser(const Database& db, std::string_view user_id,
+                                                std::optional<MissionStatus> status) {
+  if (!status) {
+    return Query(
+        db, std::string(kSelect) + "WHERE user_id = ?1 ORDER BY created_at DESC, mission_id DESC",
+        [&](Statement& st) { st.Bind(1, user_id); });
+  }
+  return Query(db,
+               std::string(kSelect) +
+                   "WHERE user_id = ?1 AND status = ?2 ORDER BY created_at DESC, mission_id DESC",
+               [&](Statement& st) { st.Bind(1, user_id).Bind(2, missions::ToString(*status)); });
+}
+
+Result<std::vector<Mission>> ListMissionsBySignal(const Database& db, std::string_view signal_id) {
+  return Query(db, std::string(kSelect) + "WHERE signal_id = ?1 ORDER BY created_at, mission_id",
+               [&](Statement& st) { st.Bind(1, signal_id); });
+}
+
+Result<std::vector<Mission>> ListLiveMissions(const Database& db) {
+  return Query(db,
+               std::string(kSelect) + "WHERE status IN " + kLiveStatuses +
+                   " ORDER BY created_at, mission_id",
+               [](Statement&) {});
+}
+
+}  // namespace bitten::store

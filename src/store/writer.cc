@@ -1,0 +1,244 @@
+#include "store/writer.h"
+
+#include <chrono>
+#include <exception>
+#include <future>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "store/statement.h"
+
+namespace bitten::store {
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+std::int64_t MicrosSince(SteadyClock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(SteadyClock::now() - start).count();
+}
+
+// The writer's fixed statements, prepared once on the writer thread.
+struct TxnStatements {
+  Statement begin, commit, rollback, savepoint, release, rollback_to;
+};
+
+Result<TxnStatements> PrepareTxnStatements(sqlite3* db) {
+  auto begin = Statement::Prepare(db, "BEGIN IMMEDIATE");
+  auto commit = Statement::Prepare(db, "COMMIT");
+  auto rollback = Statement::Prepare(db, "ROLLBACK");
+  auto savepoint = Statement::Prepare(db, "SAVEPOINT work");
+  auto release = Statement::Prepare(db, "RELEASE work");
+  auto rollback_to = Statement::Prepare(db, "ROLLBACK TO work");
+  for (auto* r : {&begin, &commit, &rollback, &savepoint, &release, &rollback_to}) {
+    if (!*r) return tl::unexpected(r->error());
+  }
+  return TxnStatements{std::move(*begin),     std::move(*commit),  std::move(*rollback),
+                       std::move(*savepoint), std::move(*release), std::move(*rollback_to)};
+}
+
+Status RunWork(const Writer::Work& work, Txn& txn) {
+  try {
+    return work(txn);
+  } catch (const std::exception& e) {
+    return Fail("store_exception", std::string("store work threw: ") + e.what());
+  } catch (...) {
+    return Fail("store_exception", "store work threw a non-standard exception");
+  }
+}
+
+}  // namespace
+
+Writer::Writer(std::unique_ptr<Database> db, const Clock& clock, WriterOptions options)
+    : db_(std::move(db)), clock_(clock), options_(options) {
+  BITTEN_CHECK(db_ != nullptr, "store::Writer needs a database");
+  BITTEN_CHECK(db_->mode() == OpenMode::kReadWrite, "store::Writer needs a read-write database");
+  BITTEN_CHECK(options_.max_queue > 0 && options_.max_batch > 0,
+               "store::Writer limits must be > 0");
+  path_ = db_->path();
+  thread_ = std::thread([this] { Run(); });
+}
+
+Writer::~Writer() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  thread_.join();
+}
+
+void Writer::Submit(Work work, Done done) {
+  std::optional<Error> refusal;
+  {
+    std::lock_guard lock(mu_);
+    if (failure_) {
+      refusal = *failure_;
+    } else if (stopping_) {
+      refusal = Error{"store_stopped", path_.string() + ": the store writer is shutting down"};
+    } else if (queue_.size() >= options_.max_queue) {
+      refusal = Error{"store_busy", path_.string() + ": " + std::to_string(queue_.size()) +
+                                        " writes already queued (limit); try again shortly"};
+    } else {
+      queue_.push_back(Item{std::move(work), std::move(done)});
+    }
+    if (refusal) ++stats_.refused;
+  }
+  if (refusal) {
+    if (done) done(tl::unexpected(std::move(*refusal)));
+    return;
+  }
+  cv_.notify_one();
+}
+
+Status Writer::SubmitAndWait(Work work) {
+  BITTEN_CHECK(std::this_thread::get_id() != thread_.get_id(),
+               "store::Writer::SubmitAndWait called on the writer thread (would wait for itself)");
+  std::promise<Status> promise;
+  auto future = promise.get_future();
+  Submit(std::move(work), [&promise](Status s) { promise.set_value(std::move(s)); });
+  return future.get();
+}
+
+Status Writer::health() const {
+  std::lock_guard lock(mu_);
+  if (failure_) return tl::unexpected(*failure_);
+  return Ok();
+}
+
+WriterStats Writer::stats() const {
+  std::lock_guard lock(mu_);
+  WriterStats s = stats_;
+  s.queued = queue_.size();
+  return s;
+}
+
+void Writer::Run() {
+  auto prepared = PrepareTxnStatements(db_->handle());
+  if (!prepared) {
+    std::lock_guard lock(mu_);
+    failure_ = Error{"store_failed", prepared.error().message};
+  }
+  std::optional<TxnStatements> statements;
+  if (prepared) statements.emplace(std::move(*prepared));
+
+  for (;;) {
+    std::deque<Item> batch;
+    std::optional<Error> failed;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) break;  // stopping and drained
+      if (queue_.size() <= options_.max_batch) {
+        batch.swap(queue_);
+      } else {
+        auto end = queue_.begin() + static_cast<std::ptrdiff_t>(options_.max_batch);
+        batch.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(end));
+        queue_.erase(queue_.begin(), end);
+      }
+      failed = failure_;
+    }
+    if (failed) {
+      FailBatch(batch, *failed);
+      continue;
+    }
+    sqlite3* db = db_->handle();
+    TxnStatements& st = *statements;
+    const auto batch_start = SteadyClock::now();
+
+    // Turns the writer sticky-failed: rolls back whatever is open, refuses everything from now on.
+    auto go_sticky = [&](const std::string& why) {
+      if (!sqlite3_get_autocommit(db)) (void)st.rollback.Run();
+      Error e{"store_failed", path_.string() + ": " + why +
+                                  "; the store stopped accepting writes (restart to recover)"};
+      {
+        std::lock_guard lock(mu_);
+        if (!failure_) failure_ = e;
+        e = *failure_;
+      }
+      FailBatch(batch, e);
+    };
+
+    if (auto s = st.begin.Run(); !s) {
+      go_sticky("BEGIN failed: " + s.error().message);
+      continue;
+    }
+    Txn txn(*db_, clock_);
+    std::vector<Status> outcomes;
+    outcomes.reserve(batch.size());
+    std::uint64_t failed_works = 0;
+    std::optional<std::string> broken;
+    for (Item& item : batch) {
+      if (auto s = st.savepoint.Run(); !s) {
+        broken = "SAVEPOINT failed: " + s.error().message;
+        break;
+      }
+      Status outcome = item.work ? RunWork(item.work, txn) : Ok();
+      if (sqlite3_get_autocommit(db)) {
+        // SQLite rolled the whole transaction back under the work (I/O error, disk full, ...).
+        broken = "the transaction was rolled back by SQLite during a write" +
+                 (outcome ? std::string() : ": " + outcome.error().message);
+        break;
+      }
+      if (outcome) {
+        if (auto s = st.release.Run(); !s) {
+          broken = "RELEASE failed: " + s.error().message;
+          break;
+        }
+      } else {
+        ++failed_works;
+        auto undo = st.rollback_to.Run();
+        auto release = undo ? st.release.Run() : undo;
+        if (!release) {
+          broken = "ROLLBACK TO failed: " + release.error().message;
+          break;
+        }
+      }
+      outcomes.push_back(std::move(outcome));
+    }
+    if (broken) {
+      go_sticky(*broken);
+      continue;
+    }
+
+    bool inject = false;
+    {
+      std::lock_guard lock(mu_);
+      inject = options_.fail_commit_after_n >= 0 &&
+               stats_.commits >= static_cast<std::uint64_t>(options_.fail_commit_after_n);
+    }
+    const auto commit_start = SteadyClock::now();
+    Status committed = inject ? Status(Fail("store_sql", "COMMIT failed (injected by test hook)"))
+                              : st.commit.Run();
+    const std::int64_t commit_us = MicrosSince(commit_start);
+    if (!committed) {
+      go_sticky("COMMIT failed: " + committed.error().message);
+      continue;
+    }
+    {
+      std::lock_guard lock(mu_);
+      ++stats_.commits;
+      stats_.works += batch.size();
+      stats_.failed_works += failed_works;
+      stats_.last_batch = batch.size();
+      if (batch.size() > stats_.max_batch) stats_.max_batch = batch.size();
+      stats_.last_commit_us = commit_us;
+      stats_.last_batch_us = MicrosSince(batch_start);
+    }
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      if (batch[i].done) batch[i].done(std::move(outcomes[i]));
+    }
+  }
+}
+
+void Writer::FailBatch(std::deque<Item>& batch, const Error& why) {
+  {
+    std::lock_guard lock(mu_);
+    stats_.refused += batch.size();
+  }
+  for (Item& item : batch) {
+    if (item.done) item.done(tl::unexpected(why));
+  }
+}
+
+}  // namespace bitten::store

@@ -1,0 +1,135 @@
+// The store's single writer (ARCHITECTURE "Threads": one writer thread owns the read-write
+// connection). Everyone who wants to change the database hands the Writer a Work; the writer thread
+// runs them in batches, one transaction per batch (group commit, as LevelDB's DBImpl::Write):
+//
+//   drain up to max_batch queued works -> BEGIN IMMEDIATE -> for each work: SAVEPOINT, run it,
+//   RELEASE on success / ROLLBACK TO on error -> COMMIT once -> call every Done in submission
+//   order.
+//
+// A work that returns an error (or throws) is rolled back to its own savepoint and its Done gets
+// that error; the other works of the batch proceed and commit. A Done with an ok Status means the
+// work's writes are durable (WAL + synchronous=FULL): this is what ARCHITECTURE invariant 1 rests
+// on.
+//
+// Sticky failure (LevelDB's bg_error_): if BEGIN, a savepoint statement or COMMIT fails, or a work
+// leaves the connection outside its transaction (SQLite rolled it back on I/O error or a full
+// disk), the transaction is rolled back, every Done of that batch gets Fail("store_failed", why),
+// and from then on every Submit is refused with the same error and health() reports it. Nothing
+// after a failed commit is ever acknowledged; the process is expected to stop accepting fires and
+// be restarted, and startup recovery reads what was really committed.
+//
+// Limits: at most WriterOptions::max_queue works wait; Submit beyond that fails fast with
+// Fail("store_busy", ...) instead of buffering without bound.
+//
+// Threads: Submit, SubmitAndWait, health and stats may be called from any thread. Works and Dones
+// run on the writer thread: a Work must touch only the Txn it is given; a Done must be quick, must
+// not throw, and posts anything longer to its own thread. When Submit refuses (store_busy,
+// store_failed, store_stopped) the Done runs on the caller's thread before Submit returns.
+// SubmitAndWait must not be called from a Work or a Done (it would wait for itself; the process
+// aborts instead). The destructor stops accepting work, commits everything already queued, and
+// joins the thread.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "base/clock.h"
+#include "base/error.h"
+#include "store/db.h"
+
+namespace bitten::store {
+
+// The open transaction a Work runs in. Valid only during that Work's call, on the writer thread.
+// Reads through db() see the batch's uncommitted writes.
+class Txn {
+ public:
+  const Database& db() const { return db_; }
+  sqlite3* handle() const { return db_.handle(); }
+  // The writer's clock (event ids, timestamps the store assigns).
+  const Clock& clock() const { return clock_; }
+
+ private:
+  friend class Writer;
+  Txn(const Database& db, const Clock& clock) : db_(db), clock_(clock) {}
+  const Database& db_;
+  const Clock& clock_;
+};
+
+struct WriterOptions {
+  // Most works waiting to be run. Submit beyond it fails with "store_busy". Default: 10000.
+  std::size_t max_queue = 10000;
+  // Most works run in one transaction; the rest wait for the next one. Default: 1000.
+  std::size_t max_batch = 1000;
+  // Test hook: when >= 0, the commit that follows this many successful commits fails as a real
+  // COMMIT failure would (the transaction is rolled back and the writer turns sticky-failed).
+  // Default: -1 (off).
+  std::int64_t fail_commit_after_n = -1;
+};
+
+struct WriterStats {
+  std::uint64_t commits = 0;        // successful COMMITs
+  std::uint64_t works = 0;          // works run (committed or rolled back to their savepoint)
+  std::uint64_t failed_works = 0;   // works that returned an error
+  std::uint64_t refused = 0;        // Submits refused (busy, failed, stopped)
+  std::uint64_t last_batch = 0;     // works in the last transaction
+  std::uint64_t max_batch = 0;      // most works seen in one transaction
+  std::int64_t last_commit_us = 0;  // duration of the last COMMIT (the fsync), microseconds
+  std::int64_t last_batch_us = 0;   // BEGIN to COMMIT of the last batch, microseconds
+  std::size_t queued = 0;           // works waiting now
+};
+
+class Writer {
+ public:
+  using Work = std::function<Status(Txn&)>;
+  using Done = std::function<void(Status)>;
+
+  // Takes the read-write connection (aborts if `db` is read-only) and starts the writer thread.
+  // `clock` must outlive the Writer.
+  Writer(std::unique_ptr<Database> db, const Clock& clock, WriterOptions options = {});
+  ~Writer();
+  Writer(const Writer&) = delete;
+  Writer& operator=(const Writer&) = delete;
+
+  // Queues `work`; `done` (may be empty) later receives its outcome. See the header comment.
+  void Submit(Work work, Done done);
+  // Submits and blocks until the work is committed or failed. For the CLI and tests.
+  Status SubmitAndWait(Work work);
+
+  // Ok, or the sticky failure that stopped the writer.
+  Status health() const;
+  WriterStats stats() const;
+  // The database file (for messages); the connection itself belongs to the writer thread.
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  struct Item {
+    Work work;
+    Done done;
+  };
+
+  void Run();
+  void FailBatch(std::deque<Item>& batch, const Error& why);
+
+  std::unique_ptr<Database> db_;
+  std::filesystem::path path_;
+  const Clock& clock_;
+  const WriterOptions options_;
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Item> queue_;        // guarded by mu_
+  bool stopping_ = false;         // guarded by mu_
+  std::optional<Error> failure_;  // guarded by mu_; set once, never cleared
+  WriterStats stats_;             // guarded by mu_ (queued is filled in by stats())
+  std::thread thread_;            // last member: starts after everything above exists
+};
+
+}  // namespace bitten::store

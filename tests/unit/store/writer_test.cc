@@ -1,0 +1,295 @@
+#include "store/writer.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <future>
+#include <latch>
+#include <thread>
+#include <vector>
+
+#include "store/fires.h"
+#include "store/kv.h"
+#include "store/statement.h"
+#include "store_fixture.h"
+
+namespace bitten::store {
+namespace {
+
+using testing::StoreTest;
+
+std::int64_t Count(const Database& db, const std::string& sql) {
+  auto st = Statement::Prepare(db.handle(), sql);
+  EXPECT_TRUE(st) << st.error().message;
+  auto row = st->Step();
+  EXPECT_TRUE(row && *row);
+  return st->Int(0);
+}
+
+Writer::Work SetKey(std::string key, std::string value = "v") {
+  return [key, value](Txn& txn) { return KvSet(txn, key, value); };
+}
+
+// Holds the writer thread inside a work until Release(), so that later submits pile up in the
+// queue.
+class WriterGate {
+ public:
+  Writer::Work Work() {
+    return [this](Txn&) -> Status {
+      entered_.count_down();
+      released_.wait();
+      return Ok();
+    };
+  }
+  void WaitEntered() { entered_.wait(); }
+  void Release() { released_.count_down(); }
+
+ private:
+  std::latch entered_{1};
+  std::latch released_{1};
+};
+
+class WriterTest : public StoreTest {};
+
+TEST_F(WriterTest, SubmitAndWaitCommitsDurably) {
+  StartWriter();
+  Write(SetKey("a", "1"));
+  auto reader = Reader();
+  auto v = KvGet(*reader, "a");
+  ASSERT_TRUE(v && v->has_value());
+  EXPECT_EQ(**v, "1");
+  EXPECT_TRUE(writer_->health());
+  EXPECT_EQ(writer_->stats().commits, 1u);
+}
+
+TEST_F(WriterTest, QueuedWorksCommitTogetherInOneTransaction) {
+  StartWriter();
+  WriterGate gate;
+  std::promise<Status> gate_done;
+  writer_->Submit(gate.Work(), [&](Status s) { gate_done.set_value(s); });
+  gate.WaitEntered();  // the writer is inside the first batch now
+
+  constexpr int kWorks = 300;
+  std::vector<std::promise<Status>> done(kWorks);
+  for (int i = 0; i < kWorks; ++i) {
+    writer_->Submit(SetKey("k" + std::to_string(i)), [&, i](Status s) { done[i].set_value(s); });
+  }
+  gate.Release();
+  ASSERT_TRUE(gate_done.get_future().get());
+  for (auto& d : done) ASSERT_TRUE(d.get_future().get());
+
+  const WriterStats stats = writer_->stats();
+  EXPECT_EQ(stats.works, kWorks + 1u);
+  EXPECT_EQ(stats.commits, 2u);  // the gate's batch, then all 300 queued behind it
+  EXPECT_EQ(stats.max_batch, static_cast<std::uint64_t>(kWorks));
+  EXPECT_EQ(stats.last_batch, static_cast<std::uint64_t>(kWorks));
+  EXPECT_GE(stats.last_commit_us, 0);
+  EXPECT_EQ(Count(*Reader(), "SELECT COUNT(*) FROM kv WHERE key LIKE 'k%'"), kWorks);
+}
+
+TEST_F(WriterTest, ConcurrentSubmittersShareCommits) {
+  StartWriter();
+  constexpr int kThreads = 8, kPerThread = 100;
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        if (!writer_->SubmitAndWait(SetKey(std::to_string(t) + "/" + std::to_string(i)))) {
+          ++failures;
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failures.load(), 0);
+  const WriterStats stats = writer_->stats();
+  EXPECT_EQ(stats.works, static_cast<std::uint64_t>(kThreads * kPerThread));
+  EXPECT_LT(stats.commits, stats.works);
+  EXPECT_GT(stats.max_batch, 1u);
+  EXPECT_EQ(Count(*Reader(), "SELECT COUNT(*) FROM kv"), kThreads * kPerThread);
+}
+
+TEST_F(WriterTest, AFailingWorkIsRolledBackAloneAndTheOthersCommit) {
+  StartWriter();
+  WriterGate gate;
+  writer_->Submit(gate.Work(), nullptr);
+  gate.WaitEntered();
+  std::promise<Status> a, b, c;
+  writer_->Submit(SetKey("a"), [&](Status s) { a.set_value(s); });
+  writer_->Submit(
+      [](Txn& txn) -> Status {
+        if (auto s = KvSet(txn, "b", "written then undone"); !s) return s;
+        return Fail("mission_closed", "refused on purpose");
+      },
+      [&](Status s) { b.set_value(s); });
+  writer_->Submit(SetKey("c"), [&](Status s) { c.set_value(s); });
+  gate.Release();
+
+  EXPECT_TRUE(a.get_future().get());
+  const Status sb = b.get_future().get();
+  ASSERT_FALSE(sb);
+  EXPECT_EQ(sb.error().code, "mission_closed");
+  EXPECT_TRUE(c.get_future().get());
+  EXPECT_EQ(writer_->stats().commits, 2u);
+  EXPECT_EQ(writer_->stats().failed_works, 1u);
+  EXPECT_TRUE(writer_->health());
+
+  auto reader = Reader();
+  EXPECT_TRUE(KvGet(*reader, "a")->has_value());
+  EXPECT_FALSE(KvGet(*reader, "b")->has_value());
+  EXPECT_TRUE(KvGet(*reader, "c")->has_value());
+}
+
+TEST_F(WriterTest, AThrowingWorkFailsAloneWithStoreException) {
+  StartWriter();
+  auto s = writer_->SubmitAndWait([](Txn& txn) -> Status {
+    (void)KvSet(txn, "x", "1");
+    throw std::runtime_error("boom");
+  });
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().code, "store_exception");
+  Write(SetKey("y"));
+  auto reader = Reader();
+  EXPECT_FALSE(KvGet(*reader, "x")->has_value());
+  EXPECT_TRUE(KvGet(*reader, "y")->has_value());
+}
+
+TEST_F(WriterTest, CommitFailureIsStickyAndNothingAfterItIsCommitted) {
+  WriterOptions options;
+  options.fail_commit_after_n = 1;
+  StartWriter(options);
+  Write(SetKey("before"));
+
+  // The failing commit carries a whole batch: none of it may be acknowledged.
+  WriterGate gate;
+  std::promise<Status> gate_done, x;
+  writer_->Submit(gate.Work(), [&](Status s) { gate_done.set_value(s); });
+  gate.WaitEntered();
+  writer_->Submit(SetKey("x"), [&](Status s) { x.set_value(s); });
+  gate.Release();
+  for (auto* p : {&gate_done, &x}) {
+    const Status s = p->get_future().get();
+    ASSERT_FALSE(s);
+    EXPECT_EQ(s.error().code, "store_failed");
+  }
+
+  const Status health = writer_->health();
+  ASSERT_FALSE(health);
+  EXPECT_EQ(health.error().code, "store_failed");
+  EXPECT_NE(health.error().message.find(DbPath().string()), std::string::npos);
+
+  // Later submits are refused at once, without running.
+  bool ran = false;
+  const Status after = writer_->SubmitAndWait([&](Txn& txn) {
+    ran = true;
+    return KvSet(txn, "after", "v");
+  });
+  ASSERT_FALSE(after);
+  EXPECT_EQ(after.error().code, "store_failed");
+  EXPECT_FALSE(ran);
+
+  writer_.reset();
+  auto reader = Reader();
+  EXPECT_TRUE(KvGet(*reader, "before")->has_value());
+  EXPECT_FALSE(KvGet(*reader, "x")->has_value());
+  EXPECT_FALSE(KvGet(*reader, "after")->has_value());
+  EXPECT_EQ(Count(*reader, "SELECT COUNT(*) FROM kv"), 1);
+}
+
+TEST_F(WriterTest, AFullQueueRefusesFastWithStoreBusy) {
+  WriterOptions options;
+  options.max_queue = 2;
+  StartWriter(options);
+  WriterGate gate;
+  writer_->Submit(gate.Work(), nullptr);
+  gate.WaitEntered();  // the gate left the queue; two slots are free
+  std::promise<Status> a, b;
+  writer_->Submit(SetKey("a"), [&](Status s) { a.set_value(s); });
+  writer_->Submit(SetKey("b"), [&](Status s) { b.set_value(s); });
+  std::optional<Status> refused;
+  writer_->Submit(SetKey("c"), [&](Status s) { refused = s; });
+  ASSERT_TRUE(refused.has_value()) << "a refusal is answered before Submit returns";
+  ASSERT_FALSE(*refused);
+  EXPECT_EQ(refused->error().code, "store_busy");
+  gate.Release();
+  EXPECT_TRUE(a.get_future().get());
+  EXPECT_TRUE(b.get_future().get());
+  EXPECT_TRUE(writer_->health()) << "busy is not a failure of the store";
+  EXPECT_EQ(writer_->stats().refused, 1u);
+  EXPECT_FALSE(KvGet(*Reader(), "c")->has_value());
+}
+
+TEST_F(WriterTest, MaxBatchSplitsLongQueues) {
+  WriterOptions options;
+  options.max_batch = 10;
+  StartWriter(options);
+  WriterGate gate;
+  writer_->Submit(gate.Work(), nullptr);
+  gate.WaitEntered();
+  std::vector<std::promise<Status>> done(35);
+  for (int i = 0; i < 35; ++i) {
+    writer_->Submit(SetKey("k" + std::to_string(i)), [&, i](Status s) { done[i].set_value(s); });
+  }
+  gate.Release();
+  for (auto& d : done) ASSERT_TRUE(d.get_future().get());
+  EXPECT_EQ(writer_->stats().commits, 1u + 4u);  // gate, then 10 + 10 + 10 + 5
+  EXPECT_EQ(writer_->stats().max_batch, 10u);
+}
+
+TEST_F(WriterTest, DestructorCommitsWhatIsQueued) {
+  StartWriter();
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 50; ++i) {
+    writer_->Submit(SetKey("k" + std::to_string(i)), [&](Status s) { ok += s ? 1 : 0; });
+  }
+  writer_.reset();
+  EXPECT_EQ(ok.load(), 50);
+  EXPECT_EQ(Count(*Reader(), "SELECT COUNT(*) FROM kv"), 50);
+}
+
+// ARCHITECTURE invariant 2: the one-time lock holds under concurrency, in the database.
+TEST_F(WriterTest, TwentyConcurrentFiresOfOneMissionInsertExactlyOne) {
+  StartWriter();
+  const missions::Mission mission = SeedMission();
+  constexpr int kThreads = 20;
+  std::vector<missions::Fire> attempts;
+  for (int i = 0; i < kThreads; ++i) attempts.push_back(MakeFire(mission));
+
+  std::vector<FireInsert> results(kThreads);
+  std::vector<Status> statuses(kThreads);
+  std::latch start(kThreads);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      start.arrive_and_wait();
+      statuses[i] = writer_->SubmitAndWait([&, i](Txn& txn) -> Status {
+        auto r = InsertFire(txn, attempts[i]);
+        if (!r) return tl::unexpected(r.error());
+        results[i] = *r;
+        return Ok();
+      });
+    });
+  }
+  for (auto& t : threads) t.join();
+
+  int inserted = 0;
+  std::string winner;
+  for (int i = 0; i < kThreads; ++i) {
+    ASSERT_TRUE(statuses[i]) << statuses[i].error().message;
+    if (results[i].inserted) {
+      ++inserted;
+      winner = results[i].fire.fire_id;
+      EXPECT_EQ(winner, attempts[i].fire_id);
+    }
+  }
+  ASSERT_EQ(inserted, 1);
+  for (int i = 0; i < kThreads; ++i) {
+    EXPECT_EQ(results[i].fire.fire_id, winner) << "attempt " << i;
+    EXPECT_EQ(results[i].fire.mission_id, mission.mission_id);
+  }
+  EXPECT_EQ(Count(*Reader(), "SELECT COUNT(*) FROM fires"), 1);
+}
+
+}  // namespace
+}  // namespace bitten::store
