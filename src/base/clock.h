@@ -1,6 +1,7 @@
-// The injected clock (STYLE.md: nautilus_trader). Every component reads time through a Clock so that
-// the same engine code runs live (RealClock) and in backtests and tests (SimClock). Times are integer
-// Unix milliseconds UTC, as on the wire (CONTRACTS §1). Both implementations are thread-safe.
+// The injected clock (STYLE.md: nautilus_trader). Every component reads time through a Clock so
+// that the same engine code runs live (RealClock) and in backtests and tests (SimClock). Times are
+// integer Unix milliseconds UTC, as on the wire (CONTRACTS §1). Both implementations are
+// thread-safe.
 #pragma once
 
 #include <atomic>
@@ -34,7 +35,8 @@ class SimClock final : public Clock {
   std::atomic<TimeMs> now_;
 };
 
-// Shifts a base clock by a fixed offset (demo replay of historical data at "now", tests of clock skew).
+// Shifts a base clock by a fixed offset (demo replay of historical data at "now", tests of clock
+// skew).
 class OffsetClock final : public Clock {
  public:
   OffsetClock(const Clock& base, TimeMs offset) : base_(base), offset_(offset) {}

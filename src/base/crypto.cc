@@ -19,9 +19,9 @@ std::string Sha256Hex(std::string_view data) { return ToHex(Sha256(data)); }
 Digest HmacSha256(std::string_view key, std::string_view data) {
   Digest d{};
   unsigned int len = 0;
-  const auto* out = HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-                         reinterpret_cast<const unsigned char*>(data.data()), data.size(), d.data(),
-                         &len);
+  const auto* out =
+      HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+           reinterpret_cast<const unsigned char*>(data.data()), data.size(), d.data(), &len);
   BITTEN_CHECK(out != nullptr && len == d.size(), "HMAC-SHA256 failed");
   return d;
 }
@@ -52,7 +52,8 @@ Result<std::string> FromHex(std::string_view hex) {
   for (std::size_t i = 0; i < out.size(); ++i) {
     const int hi = nibble(hex[2 * i]);
     const int lo = nibble(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0) return Fail("bad_hex", "hex text has a character that is not a hex digit");
+    if (hi < 0 || lo < 0)
+      return Fail("bad_hex", "hex text has a character that is not a hex digit");
     out[i] = static_cast<char>((hi << 4) | lo);
   }
   return out;

@@ -1,6 +1,6 @@
 // Hashing, HMAC and random bytes on OpenSSL. Everything the protocol signs (fire.txt, result lines,
-// heartbeats, HTTP requests from terminals, Telegram initData, dev-login tokens) goes through these.
-// Hex output is lowercase. Thread-safe.
+// heartbeats, HTTP requests from terminals, Telegram initData, dev-login tokens) goes through
+// these. Hex output is lowercase. Thread-safe.
 #pragma once
 
 #include <array>
@@ -28,7 +28,8 @@ inline std::string ToHex(std::string_view bytes) {
   return ToHex(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
 }
 
-// Decodes hex (either case) to raw bytes; fails with "bad_hex" on odd length or a non-hex character.
+// Decodes hex (either case) to raw bytes; fails with "bad_hex" on odd length or a non-hex
+// character.
 Result<std::string> FromHex(std::string_view hex);
 
 // Constant-time comparison (CRYPTO_memcmp); false when the lengths differ.

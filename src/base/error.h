@@ -1,6 +1,6 @@
 // Errors as values (STYLE.md habit 2). An Error carries a stable machine code (snake_case, the same
-// codes the HTTP API returns: "mission_expired", "bad_request", ...) and a message a person can act on.
-// Expected failures return Result<T>; broken invariants abort (see BITTEN_CHECK).
+// codes the HTTP API returns: "mission_expired", "bad_request", ...) and a message a person can act
+// on. Expected failures return Result<T>; broken invariants abort (see BITTEN_CHECK).
 #pragma once
 
 #include <cstdio>
@@ -28,7 +28,8 @@ inline tl::unexpected<Error> Fail(std::string code, std::string message) {
 using Status = Result<void>;
 inline Status Ok() { return {}; }
 
-[[noreturn]] inline void CheckFailed(const char* expr, const char* file, int line, const char* msg) {
+[[noreturn]] inline void CheckFailed(const char* expr, const char* file, int line,
+                                     const char* msg) {
   std::fprintf(stderr, "BITTEN_CHECK failed: %s at %s:%d: %s\n", expr, file, line, msg);
   std::fflush(stderr);
   std::abort();

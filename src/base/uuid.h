@@ -1,8 +1,8 @@
 // UUIDv7 identifiers (RFC 9562 §5.7): 48-bit Unix ms timestamp, then a 12-bit counter (method 1 of
 // §6.2, "fixed-length dedicated counter") seeded at random each millisecond, then 62 random bits.
 // Ids from one process are strictly increasing even within one millisecond and when the clock steps
-// back (the last timestamp is reused); ids from different processes or restarts differ by their random
-// bits. Lowercase canonical text (CONTRACTS §1). Thread-safe.
+// back (the last timestamp is reused); ids from different processes or restarts differ by their
+// random bits. Lowercase canonical text (CONTRACTS §1). Thread-safe.
 #pragma once
 
 #include <string>
@@ -14,7 +14,8 @@ namespace bitten {
 
 std::string NewUuidV7(const Clock& clock);
 
-// True for lowercase canonical UUID text of version 7 (8-4-4-4-12 hex, version nibble 7, variant 10xx).
+// True for lowercase canonical UUID text of version 7 (8-4-4-4-12 hex, version nibble 7, variant
+// 10xx).
 bool IsUuidV7(std::string_view s);
 
 // The Unix ms embedded in a UUIDv7 (undefined for other text; check IsUuidV7 first).

@@ -1,5 +1,5 @@
-// A source of quotes in time order: a replayed data file, the seeded generator, or (in the server) the
-// ticks streamed by terminals. Pull-based; not thread-safe (one consumer).
+// A source of quotes in time order: a replayed data file, the seeded generator, or (in the server)
+// the ticks streamed by terminals. Pull-based; not thread-safe (one consumer).
 #pragma once
 
 #include <optional>

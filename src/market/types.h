@@ -1,6 +1,7 @@
 // Plain market data types shared by every module: quotes (ticks), bars and the trade side.
-// Prices are absolute price levels (CONTRACTS §1); times are Unix ms UTC. Value types, no invariants
-// beyond the comments; readers and the web layer refuse NaN/crossed/negative input before it gets here.
+// Prices are absolute price levels (CONTRACTS §1); times are Unix ms UTC. Value types, no
+// invariants beyond the comments; readers and the web layer refuse NaN/crossed/negative input
+// before it gets here.
 #pragma once
 
 #include <cstdint>
@@ -13,7 +14,7 @@
 namespace bitten::market {
 
 enum class Side { kBuy, kSell };
-std::string_view ToString(Side s);                 // "BUY" / "SELL"
+std::string_view ToString(Side s);                  // "BUY" / "SELL"
 std::optional<Side> ParseSide(std::string_view s);  // accepts "BUY"/"SELL" only
 
 struct Tick {
@@ -27,8 +28,8 @@ enum class Timeframe { kM1, kM5, kM15, kH1, kH4 };
 TimeMs TimeframeMs(Timeframe tf);
 std::string_view ToString(Timeframe tf);  // "M1", "M5", ...
 
-// One bar of one symbol. OHLC are bid prices; ask_close is the ask at the bar's close so the spread at
-// the close is known. `time` is the bar's open time.
+// One bar of one symbol. OHLC are bid prices; ask_close is the ask at the bar's close so the spread
+// at the close is known. `time` is the bar's open time.
 struct Bar {
   std::string symbol;
   Timeframe timeframe = Timeframe::kM1;

@@ -5,10 +5,11 @@
 namespace bitten::missions {
 namespace {
 
-constexpr std::array<std::string_view, 4> kTierNames = {"PRESS_PASS", "NIBBLER", "FANG", "COMMANDER"};
+constexpr std::array<std::string_view, 4> kTierNames = {"PRESS_PASS", "NIBBLER", "FANG",
+                                                        "COMMANDER"};
 constexpr std::array<std::string_view, 10> kMissionStatusNames = {
-    "pending", "fired", "delivered", "undelivered", "filled",
-    "closed",  "rejected", "expired", "cancelled", "failed"};
+    "pending", "fired",    "delivered", "undelivered", "filled",
+    "closed",  "rejected", "expired",   "cancelled",   "failed"};
 constexpr std::array<std::string_view, 8> kFireStatusNames = {
     "fired", "delivered", "undelivered", "filled", "rejected", "expired", "closed", "failed"};
 

@@ -1,5 +1,6 @@
-// Users, tiers, missions and fires: the plain data of the missions module (CONTRACTS §2, ARCHITECTURE
-// "Mission lifecycle"). Value types; the core thread owns the live copies, the store persists them.
+// Users, tiers, missions and fires: the plain data of the missions module (CONTRACTS §2,
+// ARCHITECTURE "Mission lifecycle"). Value types; the core thread owns the live copies, the store
+// persists them.
 #pragma once
 
 #include <cstdint>
@@ -23,9 +24,9 @@ struct TierRules {
   Tier tier = Tier::kPressPass;
   int fires_per_day = 6;
   int max_open = 1;
-  double risk_pct = 1.0;        // % of balance risked per trade
+  double risk_pct = 1.0;  // % of balance risked per trade
   double daily_loss_cap_pct = 6.0;
-  bool may_fire_rapid = true;   // RAPID_ASSAULT
+  bool may_fire_rapid = true;       // RAPID_ASSAULT
   bool may_fire_precision = false;  // PRECISION_STRIKE
   bool auto_fire = false;
   int auto_fire_min_confidence = 101;  // auto-fire only at or above this confidence
@@ -45,17 +46,26 @@ void LinkUpgradeTiers(std::vector<TierRules>& table);
 std::optional<Tier> LowestTierFor(const TierRules& rules, venom::SignalClass c);
 
 struct User {
-  std::string user_id;          // UUIDv7
-  std::int64_t telegram_id = 0; // Telegram user id (0 = not linked yet)
+  std::string user_id;           // UUIDv7
+  std::int64_t telegram_id = 0;  // Telegram user id (0 = not linked yet)
   std::string name;
   Tier tier = Tier::kPressPass;
-  std::string terminal_id;      // the user's MT5 terminal ("" = none)
+  std::string terminal_id;  // the user's MT5 terminal ("" = none)
   std::int64_t xp = 0;
   TimeMs created_at = 0;
 };
 
 enum class MissionStatus {
-  kPending, kFired, kDelivered, kUndelivered, kFilled, kClosed, kRejected, kExpired, kCancelled, kFailed
+  kPending,
+  kFired,
+  kDelivered,
+  kUndelivered,
+  kFilled,
+  kClosed,
+  kRejected,
+  kExpired,
+  kCancelled,
+  kFailed
 };
 std::string_view ToString(MissionStatus s);  // "pending", "fired", ... (lowercase)
 std::optional<MissionStatus> ParseMissionStatus(std::string_view s);
@@ -72,10 +82,10 @@ struct Mission {
   double entry = 0, sl = 0, tp = 0;
   int digits = 5;
   double sl_pips = 0, tp_pips = 0;
-  double lots = 0;          // 0 when sizing was impossible
+  double lots = 0;            // 0 when sizing was impossible
   double volume_step = 0.01;  // the broker's volume step the lots were rounded to (text decimals)
-  double risk_money = 0;    // account currency, at the stop
-  double reward_money = 0;  // account currency, at the target
+  double risk_money = 0;      // account currency, at the stop
+  double reward_money = 0;    // account currency, at the target
   std::string account_ccy = "USD";
   TimeMs created_at = 0;
   TimeMs expires_at = 0;
@@ -86,7 +96,16 @@ struct Mission {
   std::string briefing;  // the DM / HUD text
 };
 
-enum class FireStatus { kFired, kDelivered, kUndelivered, kFilled, kRejected, kExpired, kClosed, kFailed };
+enum class FireStatus {
+  kFired,
+  kDelivered,
+  kUndelivered,
+  kFilled,
+  kRejected,
+  kExpired,
+  kClosed,
+  kFailed
+};
 std::string_view ToString(FireStatus s);
 std::optional<FireStatus> ParseFireStatus(std::string_view s);
 

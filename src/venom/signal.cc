@@ -19,10 +19,14 @@ std::optional<SignalClass> ParseSignalClass(std::string_view s) {
 
 std::string_view ToString(ShieldBand b) {
   switch (b) {
-    case ShieldBand::kApproved: return "SHIELD_APPROVED";
-    case ShieldBand::kActive: return "SHIELD_ACTIVE";
-    case ShieldBand::kVolatilityZone: return "VOLATILITY_ZONE";
-    case ShieldBand::kUnverified: return "UNVERIFIED";
+    case ShieldBand::kApproved:
+      return "SHIELD_APPROVED";
+    case ShieldBand::kActive:
+      return "SHIELD_ACTIVE";
+    case ShieldBand::kVolatilityZone:
+      return "VOLATILITY_ZONE";
+    case ShieldBand::kUnverified:
+      return "UNVERIFIED";
   }
   return "UNVERIFIED";
 }

@@ -1,7 +1,7 @@
-// The Signal: what VENOM emits and every later stage consumes (CONTRACTS §1). Prices are absolute at
-// the instrument's digits; distances in pips; confidence 0–100 from deterministic sub-scores; the
-// shield (CITADEL) verdict travels with it. signal_hash is the SHA-256 of the canonical content and is
-// emitted at most once (the store enforces it).
+// The Signal: what VENOM emits and every later stage consumes (CONTRACTS §1). Prices are absolute
+// at the instrument's digits; distances in pips; confidence 0–100 from deterministic sub-scores;
+// the shield (CITADEL) verdict travels with it. signal_hash is the SHA-256 of the canonical content
+// and is emitted at most once (the store enforces it).
 #pragma once
 
 #include <cstdint>
@@ -20,8 +20,9 @@ std::string_view ToString(SignalClass c);  // "RAPID_ASSAULT" / "PRECISION_STRIK
 std::optional<SignalClass> ParseSignalClass(std::string_view s);
 
 enum class ShieldBand { kApproved, kActive, kVolatilityZone, kUnverified };
-std::string_view ToString(ShieldBand b);  // "SHIELD_APPROVED", "SHIELD_ACTIVE", "VOLATILITY_ZONE", "UNVERIFIED"
-ShieldBand BandForScore(double score);    // ≥8, ≥6, ≥4, <4
+std::string_view ToString(
+    ShieldBand b);  // "SHIELD_APPROVED", "SHIELD_ACTIVE", "VOLATILITY_ZONE", "UNVERIFIED"
+ShieldBand BandForScore(double score);  // ≥8, ≥6, ≥4, <4
 
 struct Shield {
   double score = 0;  // 0–10, one decimal
@@ -34,15 +35,15 @@ struct Signal {
   std::string symbol;
   market::Side side = market::Side::kBuy;
   SignalClass signal_class = SignalClass::kRapidAssault;
-  std::string setup;   // e.g. "ema_cross_rsi"
-  TimeMs bar_time = 0; // open time of the M1 bar that triggered it
+  std::string setup;                 // e.g. "ema_cross_rsi"
+  TimeMs bar_time = 0;               // open time of the M1 bar that triggered it
   double entry = 0, sl = 0, tp = 0;  // absolute prices at the instrument's digits
   int digits = 5;
   double sl_pips = 0, tp_pips = 0, spread_pips = 0;
   int confidence = 0;  // 0–100
   Shield shield;
-  TimeMs created_at = 0;  // engine clock when emitted
-  TimeMs expires_at = 0;  // missions built from it expire then (rule per class, docs/venom.md)
+  TimeMs created_at = 0;    // engine clock when emitted
+  TimeMs expires_at = 0;    // missions built from it expire then (rule per class, docs/venom.md)
   std::string signal_hash;  // lowercase hex SHA-256 of CanonicalContent()
 };
 

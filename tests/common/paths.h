@@ -30,12 +30,12 @@ class TempDir {
 
 // Declares `var` as the path of a real market data file. Under CI a missing file fails the test
 // loudly; on a developer machine without ../shared the test is skipped with a visible message.
-#define BITTEN_REQUIRE_MARKET_FILE(var, name)                                              \
-  const std::filesystem::path var = ::bitten::testing::MarketDataDir() / (name);          \
-  if (!std::filesystem::exists(var)) {                                                     \
-    if (::bitten::testing::InCi()) {                                                       \
-      FAIL() << "market data file missing in CI: " << var;                                 \
-    } else {                                                                               \
-      GTEST_SKIP() << "market data not present on this machine: " << var;                 \
-    }                                                                                      \
+#define BITTEN_REQUIRE_MARKET_FILE(var, name)                                    \
+  const std::filesystem::path var = ::bitten::testing::MarketDataDir() / (name); \
+  if (!std::filesystem::exists(var)) {                                           \
+    if (::bitten::testing::InCi()) {                                             \
+      FAIL() << "market data file missing in CI: " << var;                       \
+    } else {                                                                     \
+      GTEST_SKIP() << "market data not present on this machine: " << var;        \
+    }                                                                            \
   }
