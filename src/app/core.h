@@ -1,0 +1,296 @@
+// The core of `bitten serve` (ARCHITECTURE "Threads and ownership", docs/internals.md "Runtime"):
+// one thread running a boost::asio::io_context that owns every piece of domain state: instruments
+// (the defaults overridden by heartbeat specs), the quote book, the M1 aggregator, the VENOM
+// engine, users, terminal status, live missions, their signals and fires, per-user day counters,
+// the kill switch, and the SSE streams of the HUD. Nothing else mutates that state: every public
+// method below only posts an immutable message to the core thread and returns at once; answers come
+// back through callbacks.
+//
+// Durability (ARCHITECTURE invariants 1, 2, 4): every state change that matters is a store::Writer
+// work that writes the rows and their journal events in one transaction. The core adopts the change
+// only in the work's Done (posted back to the core thread), i.e. after the commit. Works that
+// depend on what is already stored (the one-time fire lock, (terminal, seq) result dedup,
+// delivered/filled transitions) decide inside the work against the database, so concurrent requests
+// are settled by the store, never by a count in memory. A fire is answered 202 only after its
+// commit, and only then is its fire.txt handed to the transport.
+//
+// Thread-safety: every public method may be called from any thread after Start() (Recover,
+// SetTransport and Start from the owning thread before that). Reply callbacks run on the core
+// thread and must be quick (web::Responder::Send is). Stop() stops intake, waits (bounded) for
+// submitted store works to answer, then joins the thread.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "app/auth.h"
+#include "app/config.h"
+#include "app/sse_hub.h"
+#include "base/clock.h"
+#include "base/error.h"
+#include "bridge/codec.h"
+#include "bridge/transport.h"
+#include "market/aggregator.h"
+#include "market/instrument.h"
+#include "missions/builder.h"
+#include "missions/day_counters.h"
+#include "missions/fire_rules.h"
+#include "missions/types.h"
+#include "store/db.h"
+#include "store/terminals.h"
+#include "store/writer.h"
+#include "telegram/messages.h"
+#include "venom/engine.h"
+#include "venom/signal.h"
+#include "web/http.h"
+
+namespace bitten::app {
+
+// The answer of a core operation to an API caller: an HTTP status and a JSON body (CONTRACTS §4
+// error shape for failures).
+struct CoreReply {
+  int status = 200;
+  nlohmann::json body;
+};
+using ReplyFn = std::function<void(CoreReply)>;
+
+// {"error":{"code","message"}} with HttpStatusFor-style status.
+CoreReply ErrorReply(int status, std::string code, std::string message);
+
+// A terminal-signed HTTP request (CONTRACTS §3.4), as received; verified on the core thread, which
+// owns the terminal secrets and the replay cache.
+struct TerminalCall {
+  std::string terminal_id;  // X-Bitten-Terminal
+  std::string timestamp;    // X-Bitten-Timestamp
+  std::string signature;    // X-Bitten-Signature
+  std::string method;       // "POST"
+  std::string target;       // the request target as sent (path and query)
+  std::string body;
+};
+
+// Latest bid/ask per symbol (market::QuoteSource for pip value conversion). Core thread only.
+class QuoteBook final : public market::QuoteSource {
+ public:
+  void Update(const market::Tick& tick);
+  std::optional<std::pair<double, double>> Quote(const std::string& symbol) const override;
+  // Time of the newest tick of any symbol (0 = none).
+  TimeMs last_tick_at() const { return last_tick_at_; }
+  std::size_t size() const { return quotes_.size(); }
+
+ private:
+  struct Entry {
+    double bid = 0, ask = 0;
+    TimeMs time = 0;
+  };
+  std::map<std::string, Entry> quotes_;
+  TimeMs last_tick_at_ = 0;
+};
+
+// What the /status page shows; a copy made on the core thread.
+struct CoreSnapshot {
+  struct TerminalRow {
+    std::string terminal_id;
+    TimeMs last_heartbeat_at = 0;  // 0 = never
+    bool online = false;
+    bool connected = false, trade_allowed = false;
+    double balance = 0;
+    std::string currency;
+    std::size_t queued_commands = 0;  // fires enqueued but not yet delivered
+  };
+  struct SignalRow {
+    std::string signal_id, symbol, side, signal_class;
+    int confidence = 0;
+    std::string shield_band;
+    TimeMs created_at = 0, expires_at = 0;
+  };
+  TimeMs now = 0;
+  bool kill_switch = false;
+  std::int64_t ticks = 0, bars = 0, signals = 0, duplicate_signals = 0, late_ticks = 0;
+  venom::EngineStats engine;  // the engine's own counters (setups, refusals)
+  TimeMs last_tick_at = 0;
+  std::size_t users = 0, sse_streams = 0, quotes = 0;
+  std::map<std::string, int> missions_by_status;  // live missions held by the core
+  std::int64_t fires_accepted = 0, fires_refused = 0, results_processed = 0, results_duplicate = 0;
+  std::int64_t fires_settled_by_lock =
+      0;                                  // concurrent fires answered duplicate by the store's lock
+  std::vector<SignalRow> recent_signals;  // newest first, at most 20
+  std::vector<TerminalRow> terminals;
+  std::string store_health;  // "ok" or the sticky store failure
+};
+
+class Core {
+ public:
+  // `writer` must outlive the Core. `wake_outbox` (may be empty) is called on the core thread after
+  // a commit queued Telegram messages.
+  Core(const Config& config, const Clock& clock, store::Writer& writer,
+       std::function<void()> wake_outbox);
+  ~Core();  // Stop()
+  Core(const Core&) = delete;
+  Core& operator=(const Core&) = delete;
+
+  // Startup recovery, on the owning thread before Start(), from a read connection to the same file:
+  // loads users, terminals (the store's, with the config's TTLs), live missions and their signals,
+  // the fires of those missions, today's counters; marks missions past expires_at expired
+  // (journaled, one work, waited for) and remembers the committed-but-undelivered fires to enqueue
+  // again at Start().
+  Status Recover(const store::Database& reader);
+  // The command transport (may be null: no terminal has a folder). Before Start().
+  void SetTransport(bridge::CommandTransport* transport) { transport_ = transport; }
+  // Terminals whose folder the transport watches (fires to others are refused: no command path).
+  void SetTerminalHasFolder(const std::string& terminal_id, bool has) {
+    folders_[terminal_id] = has;
+  }
+  // Base URL of the HUD for the DM buttons, e.g. "http://127.0.0.1:8080/hud/". Before Start().
+  void SetHudUrl(std::string url) { hud_url_ = std::move(url); }
+  // The terminals recovered (for the server to register folders with the transport).
+  std::vector<store::Terminal> terminals() const;
+
+  // Starts the core thread; enqueues the recovered undelivered fires again (the terminal dedups by
+  // fire_id).
+  void Start();
+  // Stops intake, waits up to `drain_ms` for submitted store works to answer, joins. Idempotent.
+  void Stop(int drain_ms = 10000);
+
+  // --- Terminals (HTTP, signed; answered 401 when the signature fails) ---
+  void PostTicks(TerminalCall call, ReplyFn reply);
+  void PostReport(TerminalCall call, ReplyFn reply);
+  void PostHeartbeat(TerminalCall call, ReplyFn reply);
+
+  // --- Terminals (FileTransport callbacks; already verified by the transport) ---
+  void OnResult(std::string terminal, bridge::ResultRecord record, std::string line);
+  void OnHeartbeat(std::string terminal, bridge::Heartbeat heartbeat);
+  void OnDelivered(std::string terminal, std::string fire_id, TimeMs at);
+  // PositionStore::Save through the core, so the offset is written after the results it covers.
+  void SaveResultOffset(std::string terminal, std::int64_t offset);
+
+  // --- Users (principal proven by app/auth.h or by the bot's update) ---
+  void FireMission(Principal who, std::string mission_id, ReplyFn reply);
+  void GetMe(Principal who, ReplyFn reply);
+  // status: "" (every live and recent one the core holds) or "active" (pending/fired/delivered/
+  // undelivered/filled) or one mission status name.
+  void ListMissions(Principal who, std::string status, ReplyFn reply);
+  void GetMission(Principal who, std::string mission_id, ReplyFn reply);
+  void GetMissionForSignal(Principal who, std::string signal_id, ReplyFn reply);
+  // Adds the stream to the hub for the principal's user (closed with an "error" event when the
+  // principal is no known user). Sends one "mission" event per live mission at once.
+  void Subscribe(Principal who, std::shared_ptr<web::SseStream> stream);
+  // Links a Telegram account to a user (bot /start link-<token>). Reply body: {"user_id","name"}.
+  void LinkTelegram(std::string user_id, std::int64_t telegram_id, ReplyFn reply);
+  // Resolves a Telegram account: 200 {"user_id","name","tier"} or 401.
+  void WhoIs(std::int64_t telegram_id, ReplyFn reply);
+  // Queues one Telegram message through the outbox (bot replies). Fire and forget.
+  void QueueMessage(telegram::OutMessage msg, int priority, std::string dedup_key);
+
+  // --- Operators ---
+  void Snapshot(std::function<void(CoreSnapshot)> done);
+  void SetKillSwitch(bool on);
+
+  // For tests: runs `fn` on the core thread and waits for it.
+  void RunSync(std::function<void()> fn);
+
+ private:
+  struct TerminalState {
+    store::Terminal row;
+    std::string secret;  // raw bytes
+    TimeMs ttl_ms = 30000;
+    TimeMs last_heartbeat_at = 0;  // server clock at receipt
+    bool connected = false, trade_allowed = false;
+    double balance = 0;
+    std::string currency;
+    std::size_t queued = 0;
+  };
+  struct LiveMission {
+    missions::Mission mission;
+    bool expiring = false;  // an expiry work is in flight
+  };
+  struct SignalInfo {
+    venom::Signal signal;
+  };
+
+  template <typename F>
+  void Post(F&& fn);
+  // Store submit that the core counts (Stop waits for the Done) and whose Done runs on the core.
+  void Submit(store::Writer::Work work, std::function<void(Status)> on_core);
+
+  // Identity.
+  const missions::User* Resolve(const Principal& who) const;
+  const missions::TierRules& RulesFor(missions::Tier tier) const;
+  missions::TerminalView TerminalViewFor(const missions::User& user) const;
+  missions::AccountView AccountFor(const missions::User& user) const;
+
+  // Terminal requests.
+  Status VerifyCall(const TerminalCall& call, TerminalState** terminal);
+  void ApplyHeartbeat(TerminalState& t, const bridge::Heartbeat& hb);
+  void ProcessResults(const std::string& terminal,
+                      std::vector<std::pair<bridge::ResultRecord, std::string>> records,
+                      ReplyFn reply);
+
+  // Market → signals → missions.
+  void IngestTick(const market::Tick& tick);
+  void OnBar(const market::Bar& bar);
+  void EmitSignal(const venom::Signal& signal);
+
+  // Fire path.
+  void DoFire(const missions::User& user, const std::string& mission_id, ReplyFn reply);
+  void SendCommand(const missions::Fire& fire, const missions::Mission& mission);
+  void RefuseFire(const missions::User& user, const std::string& mission_id, const Error& why,
+                  ReplyFn reply);
+
+  // Missions and events.
+  nlohmann::json MissionJson(const missions::Mission& m) const;
+  void PushMission(const missions::Mission& m);
+  void AdoptFire(const missions::Fire& fire, std::optional<missions::MissionStatus> mission_status);
+  void Housekeeping();
+  void ScheduleHousekeeping();
+  void ExpireDue();
+
+  const Config& config_;
+  const Clock& clock_;
+  store::Writer& writer_;
+  std::function<void()> wake_outbox_;
+  bridge::CommandTransport* transport_ = nullptr;
+  std::map<std::string, bool> folders_;  // terminal_id -> watched by the transport
+  std::string hud_url_;
+
+  boost::asio::io_context io_;
+  std::unique_ptr<boost::asio::steady_timer> timer_;
+  std::thread thread_;
+  std::atomic<bool> running_{false};
+  std::atomic<bool> stopping_{false};
+  std::atomic<std::int64_t> in_flight_works_{0};
+
+  // ---- Core-thread state ----
+  market::InstrumentTable instruments_;
+  QuoteBook quotes_;
+  market::M1Aggregator aggregator_;
+  std::unique_ptr<venom::Engine> engine_;
+  std::map<std::string, missions::User> users_;           // by user_id
+  std::map<std::int64_t, std::string> user_by_telegram_;  // telegram_id -> user_id
+  std::map<std::string, TerminalState> terminals_;        // by terminal_id
+  std::map<std::string, LiveMission> missions_;           // by mission_id
+  std::map<std::string, SignalInfo> signals_;             // signals of held missions
+  std::map<std::string, missions::Fire> fires_;           // by fire_id
+  std::map<std::string, std::string> fire_by_mission_;    // mission_id -> fire_id
+  std::map<std::string, std::string> fires_in_flight_;    // mission_id -> user_id (not committed)
+  missions::DayCounters counters_;
+  bool kill_switch_ = false;
+  std::vector<missions::Fire> redeliver_;  // from recovery, enqueued at Start
+  std::deque<SignalInfo> recent_signals_;  // for /status
+  bridge::RequestVerifier verifier_;
+  SseHub hub_;
+  CoreSnapshot stats_;  // counters part
+};
+
+}  // namespace bitten::app

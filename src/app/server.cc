@@ -1,0 +1,293 @@
+#include "app/server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <csignal>
+#include <filesystem>
+
+#include "app/api_status.h"
+#include "app/api_terminal.h"
+#include "app/api_user.h"
+#include "base/crypto.h"
+#include "base/uuid.h"
+#include "store/db.h"
+#include "store/kv.h"
+#include "store/terminals.h"
+#include "store/users.h"
+
+namespace bitten::app {
+
+// trade_result.txt read positions: loaded from kv on the thread that registers terminals (its own
+// read-only connection), saved through the core so that an offset commits after the results it
+// covers.
+class Server::Positions final : public bridge::PositionStore {
+ public:
+  Positions(const store::Database& reader, Core& core) : reader_(reader), core_(core) {}
+
+  Result<std::int64_t> Load(const std::string& terminal) override {
+    auto v = store::KvGet(reader_, "result_offset:" + terminal);
+    if (!v) return tl::unexpected(v.error());
+    if (!*v) return std::int64_t{0};
+    try {
+      return static_cast<std::int64_t>(std::stoll(**v));
+    } catch (...) {
+      return Fail("store_corrupt", "kv result_offset:" + terminal + " is not a number");
+    }
+  }
+  Status Save(const std::string& terminal, std::int64_t offset) override {
+    core_.SaveResultOffset(terminal, offset);
+    return Ok();
+  }
+
+ private:
+  const store::Database& reader_;
+  Core& core_;
+};
+
+Server::Server(const Config& config, const Clock& clock) : config_(config), clock_(clock) {}
+
+Server::~Server() { Stop(); }
+
+Result<std::unique_ptr<Server>> Server::Start(const Config& config, const Clock& clock) {
+  std::unique_ptr<Server> server(new Server(config, clock));
+  if (Status s = server->Init(); !s) {
+    server->Stop();
+    return tl::unexpected(s.error());
+  }
+  return server;
+}
+
+void Server::WakeOutbox() {
+  if (sender_) sender_->Wake();
+  if (log_sender_) log_sender_->Wake();
+}
+
+Status Server::Seed(const store::Database& reader) {
+  const TimeMs now = clock_.NowMs();
+  for (const TerminalConfig& tc : config_.terminals) {
+    auto existing = store::GetTerminal(reader, tc.terminal_id);
+    if (!existing) return tl::unexpected(existing.error());
+    if (*existing) {
+      if ((*existing)->secret_hex != tc.secret_hex) {
+        spdlog::warn(
+            "terminal {}: the store's secret differs from the config's; using the config's",
+            tc.terminal_id);
+        const std::string id = tc.terminal_id, secret = tc.secret_hex;
+        if (Status s = writer_->SubmitAndWait([id, secret](store::Txn& txn) {
+              return store::SetTerminalSecret(txn, id, secret);
+            });
+            !s) {
+          return s;
+        }
+      }
+      continue;
+    }
+    store::Terminal t{tc.terminal_id, tc.secret_hex, tc.dir, now};
+    if (Status s =
+            writer_->SubmitAndWait([t](store::Txn& txn) { return store::InsertTerminal(txn, t); });
+        !s) {
+      return s;
+    }
+    spdlog::info("seeded terminal {} from the config", tc.terminal_id);
+  }
+  auto users = store::ListUsers(reader);
+  if (!users) return tl::unexpected(users.error());
+  for (const UserConfig& uc : config_.users) {
+    const bool known = std::any_of(users->begin(), users->end(), [&](const missions::User& u) {
+      return uc.telegram_id != 0 ? u.telegram_id == uc.telegram_id
+                                 : (u.telegram_id == 0 && u.name == uc.name);
+    });
+    if (known) continue;
+    missions::User u;
+    u.user_id = NewUuidV7(clock_);
+    u.telegram_id = uc.telegram_id;
+    u.name = uc.name;
+    u.tier = uc.tier;
+    u.terminal_id = uc.terminal_id;
+    u.created_at = now;
+    if (Status s =
+            writer_->SubmitAndWait([u](store::Txn& txn) { return store::InsertUser(txn, u); });
+        !s) {
+      return s;
+    }
+    users->push_back(u);
+    spdlog::info("seeded user {} ({}) from the config", u.name, u.user_id);
+  }
+  return Ok();
+}
+
+Status Server::Init() {
+  // 1. Store.
+  auto db = store::Database::Open(config_.store.path, store::OpenMode::kReadWrite);
+  if (!db) return tl::unexpected(db.error());
+  writer_ = std::make_unique<store::Writer>(std::move(*db), clock_);
+  auto reader = store::Database::Open(config_.store.path, store::OpenMode::kReadOnly);
+  if (!reader) return tl::unexpected(reader.error());
+  reader_ = std::move(*reader);
+  if (Status s = Seed(*reader_); !s) return s;
+
+  // 2. Core.
+  core_ = std::make_unique<Core>(config_, clock_, *writer_, [this] { WakeOutbox(); });
+  if (Status s = core_->Recover(*reader_); !s) return s;
+
+  // 3. Bridge: every terminal whose folder this server shares.
+  positions_ = std::make_unique<Positions>(*reader_, *core_);
+  Core* core = core_.get();
+  bridge::TransportCallbacks callbacks;
+  callbacks.on_delivered = [core](const std::string& terminal, const std::string& fire_id,
+                                  TimeMs at) { core->OnDelivered(terminal, fire_id, at); };
+  callbacks.on_result = [core](const std::string& terminal, const bridge::ResultRecord& record,
+                               const std::string& line) { core->OnResult(terminal, record, line); };
+  callbacks.on_heartbeat = [core](const std::string& terminal, const bridge::Heartbeat& hb,
+                                  const std::string&) { core->OnHeartbeat(terminal, hb); };
+  callbacks.on_error = [](const std::string& terminal, const Error& e) {
+    spdlog::warn("bridge {}: {}: {}", terminal, e.code, e.message);
+  };
+  transport_ = std::make_unique<bridge::FileTransport>(bridge::FileTransport::Options{}, clock_,
+                                                       *positions_, std::move(callbacks));
+  bool any_folder = false;
+  for (const store::Terminal& t : core_->terminals()) {
+    std::string dir = t.dir;
+    for (const TerminalConfig& tc : config_.terminals) {
+      if (tc.terminal_id == t.terminal_id && !tc.dir.empty()) dir = tc.dir;
+    }
+    if (dir.empty()) {
+      core_->SetTerminalHasFolder(t.terminal_id, false);
+      continue;
+    }
+    auto secret = FromHex(t.secret_hex);
+    if (!secret) return Fail("bad_config", "terminal " + t.terminal_id + ": secret is not hex");
+    if (Status s = transport_->AddTerminal(t.terminal_id, dir, std::move(*secret)); !s) {
+      return Fail(s.error().code,
+                  "terminal " + t.terminal_id + " folder " + dir + ": " + s.error().message);
+    }
+    core_->SetTerminalHasFolder(t.terminal_id, true);
+    any_folder = true;
+  }
+  core_->SetTransport(transport_.get());
+
+  // 4. Telegram.
+  auto outbox_reader = store::Database::Open(config_.store.path, store::OpenMode::kReadOnly);
+  if (!outbox_reader) return tl::unexpected(outbox_reader.error());
+  outbox_store_ = std::make_unique<StoreOutbox>(std::move(*outbox_reader), *writer_);
+  if (!config_.telegram.token.empty()) {
+    telegram::OutboxSender::Options o;
+    o.api.base_url = config_.telegram.api_base;
+    o.api.token = config_.telegram.token;
+    sender_ = std::make_unique<telegram::OutboxSender>(o, *outbox_store_, clock_);
+    if (config_.telegram.poll) {
+      bot_backend_ = std::make_unique<CoreBotBackend>(*core_, config_, clock_);
+      telegram::BotPoller::Options po;
+      po.api.base_url = config_.telegram.api_base;
+      po.api.token = config_.telegram.token;
+      po.bot_username = config_.telegram.bot_username;
+      const std::string path = config_.store.path;
+      store::Writer* writer = writer_.get();
+      poller_ = std::make_unique<telegram::BotPoller>(
+          po, *bot_backend_,
+          [path]() -> std::int64_t {
+            auto db = store::Database::Open(path, store::OpenMode::kReadOnly);
+            if (!db) return 0;
+            auto v = store::KvGet(**db, "telegram.offset");
+            if (!v || !*v) return 0;
+            try {
+              return std::stoll(**v);
+            } catch (...) {
+              return 0;
+            }
+          },
+          [writer](std::int64_t next) {
+            Status s = writer->SubmitAndWait([next](store::Txn& txn) {
+              return store::KvSet(txn, "telegram.offset", std::to_string(next));
+            });
+            if (!s)
+              spdlog::error("saving the Telegram update offset failed: {}", s.error().message);
+          });
+    }
+  } else {
+    log_sender_ = std::make_unique<LogOutboxSender>(*outbox_store_, clock_);
+    spdlog::info("telegram.token is empty: Telegram is off; outbox messages go to the log");
+  }
+
+  // 5. HTTP.
+  auth_ = std::make_unique<Authenticator>(config_.auth, config_.telegram.token, clock_);
+  router_ = std::make_unique<web::Router>();
+  RegisterTerminalRoutes(*router_, *core_);
+  RegisterUserRoutes(*router_, *core_, *auth_);
+  StoreOutbox* outbox = outbox_store_.get();
+  RegisterStatusRoutes(*router_, *core_, [outbox] { return outbox->depth(); });
+  std::filesystem::path web_root = config_.server.web_root;
+  if (!web_root.empty()) router_->ServeStatic("/hud/", web_root / "hud");
+  web::ServerOptions ho;
+  ho.address = config_.server.address;
+  ho.port = config_.server.port;
+  ho.io_threads = config_.server.io_threads;
+  ho.clock = &clock_;
+  http_ = std::make_unique<web::HttpServer>(ho, *router_);
+  auto port = http_->Start();
+  if (!port) {
+    return Fail(port.error().code, "server.address/server.port " + config_.server.address + ":" +
+                                       std::to_string(config_.server.port) + ": " +
+                                       port.error().message);
+  }
+  port_ = *port;
+  core_->SetHudUrl(config_.PublicUrl(port_) + "/hud/");
+
+  // Everything is wired: start the threads.
+  core_->Start();
+  if (any_folder) {
+    if (Status s = transport_->Start(); !s) return s;
+  }
+  if (sender_) sender_->Start();
+  if (log_sender_) log_sender_->Start();
+  if (poller_) poller_->Start();
+  spdlog::info("bitten serve: listening on {}:{}", config_.server.address, port_);
+  return Ok();
+}
+
+void Server::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  if (http_) http_->Stop();            // no new requests; open responders answer late or 500
+  if (poller_) poller_->Stop();        // no new bot commands
+  if (transport_) transport_->Stop();  // no new results, heartbeats or deliveries
+  if (core_) core_->Stop();            // every submitted store work answered, thread joined
+  // Works submitted after the drain (a last housekeeping round) post their Done into the stopped
+  // core: flush them while the core object still exists.
+  if (writer_) (void)writer_->SubmitAndWait([](store::Txn&) { return Ok(); });
+  if (sender_) sender_->Stop();
+  if (log_sender_) log_sender_->Stop();
+  poller_.reset();
+  bot_backend_.reset();
+  http_.reset();
+  transport_.reset();
+  sender_.reset();
+  log_sender_.reset();
+  outbox_store_.reset();
+  core_.reset();
+  positions_.reset();
+  reader_.reset();
+  writer_.reset();  // commits what is queued and joins
+}
+
+int RunServe(const Config& config) {
+  RealClock clock;
+  auto server = Server::Start(config, clock);
+  if (!server) {
+    spdlog::error("bitten serve: {}", server.error().message);
+    return 1;
+  }
+  boost::asio::io_context io;
+  boost::asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([](const boost::system::error_code& ec, int signo) {
+    if (!ec) spdlog::info("bitten serve: signal {}, stopping", signo);
+  });
+  io.run();
+  (*server)->Stop();
+  spdlog::info("bitten serve: stopped cleanly");
+  return 0;
+}
+
+}  // namespace bitten::app
