@@ -48,12 +48,14 @@
 
 namespace bitten::telegram {
 
-// Suggested priorities (higher is sent first).
-inline constexpr int kPriorityResult = 300;   // Kill Confirmed, closes, refusals: user is waiting
+// Priorities (higher is sent first), in the order issue 6 sets: the group alert is the product's
+// front door and goes first; then fire results (the trader is waiting); then mission DMs; then the
+// rest. A command reply sits with the results: the person who typed it is waiting too.
+inline constexpr int kPriorityAlert = 400;    // the group alert
+inline constexpr int kPriorityResult = 300;   // Kill Confirmed, closes, refusals
 inline constexpr int kPriorityReply = 250;    // answers to commands and confirmations
 inline constexpr int kPriorityMission = 200;  // personal mission DMs
-inline constexpr int kPriorityAlert = 100;    // the group alert
-inline constexpr int kPriorityEdit = 50;      // alert edits (counts, expiry)
+inline constexpr int kPriorityEdit = 50;      // alert edits (counts, expiry), stats
 
 struct OutboxItem {
   std::int64_t id = 0;       // the store's row id
