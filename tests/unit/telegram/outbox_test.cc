@@ -192,8 +192,8 @@ TEST(OutboxSender, RateLimitDefersTheItemAndPausesAllSending) {
   });
   RealClock clock;
   MemoryOutbox store(clock);
-  const auto a = store.Add(kPriorityResult, PlainText(1, "a"));
-  const auto b = store.Add(kPriorityAlert, PlainText(2, "b"));  // another chat: no per-chat wait
+  const auto a = store.Add(kPriorityAlert, PlainText(1, "a"));
+  const auto b = store.Add(kPriorityResult, PlainText(2, "b"));  // another chat: no per-chat wait
   OutboxSender sender(At(server.url()), store, clock);
   sender.Start();
   ASSERT_TRUE(WaitFor([&] { return store.SentOrder().size() == 2; }));
@@ -259,8 +259,8 @@ TEST(OutboxSender, PermanentFailsAndUnknownIsNeverResent) {
   });
   RealClock clock;
   MemoryOutbox store(clock);
-  const auto blocked = store.Add(kPriorityResult, PlainText(1, "x"));
-  const auto lost = store.Add(kPriorityAlert, PlainText(2, "y"));
+  const auto blocked = store.Add(kPriorityAlert, PlainText(1, "x"));
+  const auto lost = store.Add(kPriorityResult, PlainText(2, "y"));
   OutboxSender sender(At(server.url()), store, clock);
   sender.Start();
   ASSERT_TRUE(WaitFor([&] { return store.Get(lost).state != "pending"; }));
