@@ -1,11 +1,12 @@
-// The root configuration of `bitten serve` (TOML, see docs/config.md), one struct per component gathered
-// here, with Validate() reporting every problem at once (STYLE.md: nautilus_trader). Each field says its
-// meaning and its default. Read once at start-up; immutable afterwards.
+// The root configuration of `bitten serve` (TOML, see docs/config.md), one struct per component
+// gathered here, with Validate() reporting every problem at once (STYLE.md: nautilus_trader). Each
+// field says its meaning and its default. Read once at start-up; immutable afterwards.
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/error.h"
@@ -17,8 +18,8 @@ struct ServerConfig {
   std::string address = "127.0.0.1";  // listen address. Default: 127.0.0.1
   std::uint16_t port = 8080;          // 0 = ephemeral (printed at start). Default: 8080
   int io_threads = 1;                 // HTTP io threads, 1..2. Default: 1
-  std::string public_url;             // base URL users reach (HUD links). Default: http://address:port
-  std::string web_root;               // folder with hud/ (and admin/). Default: <repo>/web
+  std::string public_url;  // base URL users reach (HUD links). Default: http://address:port
+  std::string web_root;    // folder with hud/ (and admin/). Default: <repo>/web
 };
 
 struct StoreConfig {
@@ -26,17 +27,17 @@ struct StoreConfig {
 };
 
 struct TelegramConfig {
-  std::string token;                  // bot token; empty = Telegram off (outbox shown in the log)
+  std::string token;  // bot token; empty = Telegram off (outbox shown in the log)
   std::string api_base = "https://api.telegram.org";  // Bot API base URL (an emulator in tests)
-  std::int64_t group_chat_id = 0;     // where group alerts go; 0 = none
-  std::string bot_username = "bitten_bot";     // for the t.me direct link
-  std::string webapp_short_name = "hud";       // Mini App short name
-  bool poll = true;                   // long-poll getUpdates. Default: true
+  std::int64_t group_chat_id = 0;                     // where group alerts go; 0 = none
+  std::string bot_username = "bitten_bot";            // for the t.me direct link
+  std::string webapp_short_name = "hud";              // Mini App short name
+  bool poll = true;                                   // long-poll getUpdates. Default: true
 };
 
 struct AuthConfig {
-  bool dev_login = false;             // accept `Authorization: Bearer <dev token>`. Default: false
-  std::string dev_login_secret_hex;   // HMAC key for dev tokens (hex); required when dev_login
+  bool dev_login = false;            // accept `Authorization: Bearer <dev token>`. Default: false
+  std::string dev_login_secret_hex;  // HMAC key for dev tokens (hex); required when dev_login
   std::int64_t init_data_max_age_read_s = 86400;  // CONTRACTS §4. Default: 24 h
   std::int64_t init_data_max_age_fire_s = 3600;   // CONTRACTS §4. Default: 1 h
 };
@@ -45,7 +46,8 @@ struct TerminalConfig {
   std::string terminal_id;  // [a-z0-9][a-z0-9-]{0,31}
   std::string secret_hex;   // 32 random bytes, hex (64 digits)
   std::string dir;          // the terminal's bridge folder (MQL5/Files/bitten); "" = HTTP only
-  std::int64_t heartbeat_ttl_ms = 30000;  // online while the last heartbeat is younger. Default: 30 s
+  std::int64_t heartbeat_ttl_ms =
+      30000;  // online while the last heartbeat is younger. Default: 30 s
 };
 
 struct UserConfig {
@@ -58,9 +60,9 @@ struct UserConfig {
 struct EngineConfig {
   std::vector<std::string> symbols;   // symbols VENOM trades; empty = every symbol with ticks
   std::int64_t spacing_minutes = 15;  // per-symbol spacing between signals. Default: 15
-  std::int64_t rapid_ttl_s = 900;       // RAPID_ASSAULT mission expiry after the signal. Default: 15 min
+  std::int64_t rapid_ttl_s = 900;  // RAPID_ASSAULT mission expiry after the signal. Default: 15 min
   std::int64_t precision_ttl_s = 1800;  // PRECISION_STRIKE mission expiry. Default: 30 min
-  bool kill_switch = false;           // global: refuse every fire. Default: false
+  bool kill_switch = false;             // global: refuse every fire. Default: false
 };
 
 struct Config {
@@ -71,14 +73,31 @@ struct Config {
   EngineConfig engine;
   std::vector<missions::TierRules> tiers = missions::DefaultTierRules();
   std::vector<TerminalConfig> terminals;
-  std::vector<UserConfig> users;  // seeded into the store at start if missing
-  std::string log_level = "info";
+  std::vector<UserConfig> users;   // seeded into the store at start if missing
+  std::string log_level = "info";  // trace|debug|info|warn|error|off. Default: info
+  std::string source_path;         // the file it was loaded from ("" when built in code, e.g. demo)
+
+  // The base URL users reach: server.public_url without a trailing '/', else
+  // http://<address>:<bound_port or server.port> (0.0.0.0 shown as 127.0.0.1).
+  std::string PublicUrl(std::uint16_t bound_port = 0) const;
 
   // Every problem at once, one per line, each naming the setting ("terminals[0].secret_hex: ...").
   Status Validate() const;
 };
 
-// Parses a TOML file; errors name the file, line and setting.
+// Parses a TOML file; errors name the file, line and setting (every problem at once, one per line,
+// code "bad_config"): syntax, wrong types, unknown settings (typos), unknown tier names. Semantic
+// checks are Validate()'s. An empty telegram.token is filled from $BITTEN_TELEGRAM_TOKEN.
 Result<Config> LoadConfig(const std::string& path);
+
+// Where the static pages (hud/) are when server.web_root is empty: $BITTEN_WEB_ROOT, else the first
+// of <binary dir>/../../web, <binary dir>/../web, <binary dir>/../share/bitten/web, ./web that has
+// a hud/ folder; "" when none has. `bitten serve` and `bitten demo` fill server.web_root with it.
+std::string DefaultWebRoot();
+
+// [a-z0-9][a-z0-9-]{0,31} (CONTRACTS §1).
+bool IsValidTerminalId(std::string_view id);
+// Exactly 64 hex digits (a 32-byte secret).
+bool IsValidSecretHex(std::string_view hex);
 
 }  // namespace bitten::app

@@ -1,0 +1,197 @@
+#include "app/paper_bridge_cmd.h"
+
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <filesystem>
+#include <optional>
+#include <thread>
+#include <utility>
+
+#include "app/config.h"
+#include "app/http_client.h"
+#include "base/crypto.h"
+#include "base/log.h"
+#include "bridge/paper_bridge.h"
+#include "market/instrument.h"
+#include "market/replay_feed.h"
+#include "market/synthetic_feed.h"
+
+namespace bitten::app {
+namespace {
+
+// Several feeds merged in time order (ties: the earlier file first).
+class MergedFeed final : public market::TickSource {
+ public:
+  explicit MergedFeed(std::vector<std::unique_ptr<market::TickSource>> feeds)
+      : feeds_(std::move(feeds)), heads_(feeds_.size()) {
+    for (std::size_t i = 0; i < feeds_.size(); ++i) heads_[i] = feeds_[i]->Next();
+  }
+
+  std::optional<market::Tick> Next() override {
+    std::optional<std::size_t> best;
+    for (std::size_t i = 0; i < heads_.size(); ++i) {
+      if (heads_[i] && (!best || heads_[i]->time < heads_[*best]->time)) best = i;
+    }
+    if (!best) return std::nullopt;
+    std::optional<market::Tick> out = std::move(heads_[*best]);
+    heads_[*best] = feeds_[*best]->Next();
+    return out;
+  }
+
+ private:
+  std::vector<std::unique_ptr<market::TickSource>> feeds_;
+  std::vector<std::optional<market::Tick>> heads_;
+};
+
+struct PaperBridgeArgs {
+  std::string dir;
+  std::string terminal;
+  std::string secret_hex;
+  std::string server;
+  int poll_ms = 10;
+  std::vector<std::string> data;
+  std::string symbol = "EURUSD";
+  bool symbol_given = false;
+  double speed = 1;
+  std::uint64_t seed = 1;
+  double balance = 10000;
+  std::string currency = "USD";
+  long long heartbeat_ms = 5000;
+  double for_seconds = 0;
+  bool exit_at_end = false;
+  std::string log_level = "info";
+};
+
+int RunPaperBridge(const PaperBridgeArgs& a) {
+  if (!IsValidTerminalId(a.terminal)) {
+    return ReportFailure(Error{"usage", "paper-bridge: --terminal '" + a.terminal +
+                                            "' must match [a-z0-9][a-z0-9-]{0,31}"});
+  }
+  if (!IsValidSecretHex(a.secret_hex)) {
+    return ReportFailure(Error{"usage", "paper-bridge: --secret must be 64 hex digits"});
+  }
+  if (!a.server.starts_with("http://") && !a.server.starts_with("https://")) {
+    return ReportFailure(
+        Error{"usage", "paper-bridge: --server must be an http:// or https:// URL"});
+  }
+  if (a.currency.size() != 3) {
+    return ReportFailure(Error{"usage", "paper-bridge: --currency must be a 3-letter code"});
+  }
+  SetupLogging({a.log_level});
+
+  static const RealClock clock;
+  FeedOptions feed_options;
+  feed_options.data = a.data;
+  feed_options.symbol = a.data.empty() || a.symbol_given ? a.symbol : std::string();
+  feed_options.seed = a.seed;
+  feed_options.start_time = clock.NowMs();
+  auto feed = MakeTickSource(feed_options);
+  if (!feed) return ReportFailure(feed.error());
+
+  bridge::PaperBridge::Options options;
+  options.dir = a.dir;
+  options.terminal_id = a.terminal;
+  options.secret = *FromHex(a.secret_hex);
+  options.currency = a.currency;
+  options.balance = a.balance;
+  options.poll_ms = a.poll_ms;
+  options.heartbeat_every_ms = a.heartbeat_ms;
+  options.exit_at_end = a.exit_at_end;
+  HttpClientOptions http;
+  http.base_url = a.server;
+  http.connect_timeout_ms = 1000;
+  http.timeout_ms = 3000;  // the bridge thread waits for the poster: keep it short
+
+  StopSignals signals;  // before the bridge thread starts, so it inherits the blocked mask
+  auto bridge = bridge::PaperBridge::Open(options, clock, market::InstrumentTable::Defaults(),
+                                          MakeJsonPoster(http));
+  if (!bridge) return ReportFailure(a.dir + ": " + bridge.error().message);
+
+  spdlog::info("paper-bridge {}: folder {}, server {}, {} at speed {}", a.terminal, a.dir, a.server,
+               a.data.empty()
+                   ? "synthetic " + feed_options.symbol + " seed " + std::to_string(a.seed)
+                   : std::to_string(a.data.size()) + " data file(s)",
+               a.speed);
+  std::atomic<bool> finished{false};
+  std::jthread worker([&](std::stop_token stop) {
+    (*bridge)->Run(**feed, a.speed, stop);
+    finished = true;
+  });
+  const int sig =
+      signals.Wait(static_cast<long long>(a.for_seconds * 1000), [&] { return finished.load(); });
+  if (sig != 0) spdlog::info("paper-bridge {}: signal {}, stopping", a.terminal, sig);
+  worker.request_stop();
+  worker.join();
+  spdlog::info("paper-bridge {}: stopped (next seq {}, {} reports waiting for retry)", a.terminal,
+               (*bridge)->next_seq(), (*bridge)->pending_reports());
+  return kExitOk;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<market::TickSource>> MakeTickSource(const FeedOptions& options) {
+  if (options.data.empty()) {
+    const std::string symbol = options.symbol.empty() ? std::string("EURUSD") : options.symbol;
+    return std::unique_ptr<market::TickSource>(
+        std::make_unique<market::SyntheticFeed>(symbol, options.seed, options.start_time));
+  }
+  std::vector<std::unique_ptr<market::TickSource>> feeds;
+  for (const std::string& file : options.data) {
+    market::ReplayOptions replay;
+    replay.symbol = options.symbol;
+    replay.start_time = options.start_time;
+    auto feed = market::ReplayFeed::Open(file, replay);
+    if (!feed) {
+      // Reader errors name the file already; make sure the message does in every case.
+      const std::string& m = feed.error().message;
+      return Fail(feed.error().code, m.find(file) == std::string::npos ? file + ": " + m : m);
+    }
+    feeds.push_back(std::make_unique<market::ReplayFeed>(std::move(*feed)));
+  }
+  if (feeds.size() == 1) return std::move(feeds.front());
+  return std::unique_ptr<market::TickSource>(std::make_unique<MergedFeed>(std::move(feeds)));
+}
+
+void AddPaperBridgeCommand(CLI::App& root, CliAction* action) {
+  CLI::App* cmd = root.add_subcommand(
+      "paper-bridge", "Run a paper MT5 terminal (EA emulator) that is also the market feed");
+  auto a = std::make_shared<PaperBridgeArgs>();
+  cmd->add_option("--dir", a->dir, "The terminal's bridge folder (fire.txt, trade_result.txt)")
+      ->required();
+  cmd->add_option("--terminal", a->terminal, "terminal_id")->required();
+  cmd->add_option("--secret", a->secret_hex, "The terminal's secret, 64 hex digits")->required();
+  cmd->add_option("--server", a->server, "Server base URL, e.g. http://127.0.0.1:8080")->required();
+  cmd->add_option("--poll-ms", a->poll_ms, "Fallback check for fire.txt")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10000));
+  cmd->add_option("--data", a->data, "Market data file(s) to replay (default: seeded generator)")
+      ->check(CLI::ExistingFile);
+  CLI::Option* symbol =
+      cmd->add_option("--symbol", a->symbol, "Symbol (generator; overrides a data file's name)")
+          ->capture_default_str();
+  cmd->add_option("--speed", a->speed, "Replay speed (x real time; 0 = as fast as possible)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1e6));
+  cmd->add_option("--seed", a->seed, "Generator seed")->capture_default_str();
+  cmd->add_option("--balance", a->balance, "Paper account balance")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--currency", a->currency, "Account currency")->capture_default_str();
+  cmd->add_option("--heartbeat-ms", a->heartbeat_ms, "Heartbeat cadence")
+      ->capture_default_str()
+      ->check(CLI::Range(100LL, 3600000LL));
+  cmd->add_option("--for", a->for_seconds, "Stop after this many seconds (default: until Ctrl-C)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_flag("--exit-at-end", a->exit_at_end, "Stop when the data ends");
+  cmd->add_option("--log-level", a->log_level, "trace|debug|info|warn|error|off")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));
+  cmd->callback([a, action, symbol] {
+    a->symbol_given = symbol->count() > 0;
+    *action = [a] { return RunPaperBridge(*a); };
+  });
+}
+
+}  // namespace bitten::app

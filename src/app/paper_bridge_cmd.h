@@ -1,0 +1,33 @@
+// `bitten paper-bridge`: the EA emulator as its own process (bridge::PaperBridge), a paper MT5
+// terminal that is also the market. Quotes come from --data files replayed at --speed (several
+// files are merged in time order; each is shifted so its first quote lands at "now"), or from the
+// seeded SyntheticFeed. It watches --dir for fire.txt, fills on its paper broker, appends
+// trade_result.txt, and streams ticks, heartbeats and reports to --server, signed with the
+// terminal's secret (CONTRACTS §3.4) through the libcurl poster (app/http_client.h). SIGINT/SIGTERM
+// stop it cleanly.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "app/cli.h"
+#include "base/clock.h"
+#include "market/feed.h"
+
+namespace bitten::app {
+
+void AddPaperBridgeCommand(CLI::App& root, CliAction* action);
+
+struct FeedOptions {
+  std::vector<std::string> data;  // data files (market/reader.h formats); empty = synthetic
+  std::string symbol;      // replay: override the file name's symbol; synthetic: default EURUSD
+  std::uint64_t seed = 1;  // SyntheticFeed seed. Default: 1
+  TimeMs start_time = 0;   // first quote's time (replays are shifted to it)
+};
+
+// The quote source described by `options`. Errors name the data file (and line) at fault.
+Result<std::unique_ptr<market::TickSource>> MakeTickSource(const FeedOptions& options);
+
+}  // namespace bitten::app
