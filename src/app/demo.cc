@@ -1,5 +1,6 @@
 #include "app/demo.h"
 
+#include <algorithm>
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
@@ -36,6 +37,9 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr const char* kTerminalId = "t1";
+// Chat ids used when Telegram is off: the outbox still holds real messages, printed to the log.
+constexpr std::int64_t kLogOnlyGroupChatId = -1000000000001;
+constexpr std::int64_t kLogOnlyTraderTelegramId = 1000001;
 constexpr const char* kTraderName = "Demo Trader";
 
 struct DemoArgs {
@@ -153,6 +157,22 @@ int RunDemo(const DemoArgs& a) {
                              "'");
       }
     }
+  } else {
+    // Telegram off: placeholder chat ids so the group alert and the trader's DMs are still built,
+    // queued in the outbox and shown in the log, exactly as they would be sent.
+    config.telegram.group_chat_id = kLogOnlyGroupChatId;
+    trader_telegram_id = kLogOnlyTraderTelegramId;
+  }
+  // Replay runs `speed` times faster than the clock that expiry is checked against, so a 15-minute
+  // mission would span hours of replayed market. Scale the expiry to the replay (never below two
+  // minutes, so a person can still open the HUD and fire); a mission fired after the market has run
+  // through its stop is refused by the paper terminal as invalid stops, as a broker would.
+  if (a.speed > 0) {
+    const auto scaled = [&](std::int64_t ttl_s) {
+      return std::max<std::int64_t>(120, static_cast<std::int64_t>(ttl_s / a.speed));
+    };
+    config.engine.rapid_ttl_s = scaled(config.engine.rapid_ttl_s);
+    config.engine.precision_ttl_s = scaled(config.engine.precision_ttl_s);
   }
   if (auto s = config.Validate(); !s) return ReportFailure("demo: " + s.error().message);
 
