@@ -3,7 +3,7 @@
 PRESET ?= default
 BUILD_DIR := build/$(PRESET)
 
-.PHONY: all setup configure build test demo asan bench format clean
+.PHONY: all setup configure build test demo asan bench format check-format clean
 
 all: build
 
@@ -29,6 +29,10 @@ asan:
 
 format:
 	@git ls-files '*.cc' '*.h' | xargs clang-format -i
+
+# Fails on any formatting difference (STYLE.md habit 9); CI runs it after the tests.
+check-format:
+	@git ls-files '*.cc' '*.h' | xargs clang-format --dry-run -Werror
 
 clean:
 	@rm -rf build

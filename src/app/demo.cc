@@ -1,9 +1,9 @@
 #include "app/demo.h"
 
-#include <algorithm>
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
