@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -16,54 +17,13 @@
 #include "base/clock.h"
 #include "base/crypto.h"
 #include "common/paths.h"
+#include "common/run_bitten.h"
 
 namespace bitten::app {
 namespace {
 
-struct Outcome {
-  int code = -1;
-  std::string out;  // stdout
-  std::string err;  // stderr
-};
-
-std::string Binary() {
-  if (const char* env = std::getenv("BITTEN_BINARY")) return env;
-  return (bitten::testing::BuildDir() / "bitten").string();
-}
-
-std::string Quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) {
-    if (c == '\'') {
-      q += "'\\''";
-    } else {
-      q += c;
-    }
-  }
-  return q + "'";
-}
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// Runs `bitten <args>` with stdout and stderr captured to files in `dir`.
-Outcome Bitten(const bitten::testing::TempDir& dir, const std::vector<std::string>& args) {
-  std::string cmd = Quote(Binary());
-  for (const std::string& a : args) cmd += " " + Quote(a);
-  const std::string out = (dir.path() / "stdout.txt").string();
-  const std::string err = (dir.path() / "stderr.txt").string();
-  cmd += " >" + Quote(out) + " 2>" + Quote(err) + " </dev/null";
-  const int status = std::system(cmd.c_str());
-  Outcome r;
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  r.out = Slurp(out);
-  r.err = Slurp(err);
-  return r;
-}
+using bitten::testing::BittenRun;
+using Outcome = BittenRun;
 
 std::string Write(const bitten::testing::TempDir& dir, const std::string& name,
                   const std::string& text) {
@@ -103,7 +63,7 @@ TEST(CliCommandsTest, HelpForEveryCommand) {
       {"terminals", "rotate-secret", "--help"},
   };
   for (const auto& c : commands) {
-    Outcome r = Bitten(dir, c);
+    Outcome r = bitten::testing::RunBitten(dir.path(), c);
     std::string joined;
     for (const auto& a : c) joined += a + " ";
     EXPECT_EQ(r.code, 0) << joined << r.err;
@@ -133,7 +93,7 @@ TEST(CliCommandsTest, UsageErrorsExit2WithOneLine) {
       {"demo", "--port", "99999"},
   };
   for (const auto& c : commands) {
-    Outcome r = Bitten(dir, c);
+    Outcome r = bitten::testing::RunBitten(dir.path(), c);
     std::string joined;
     for (const auto& a : c) joined += a + " ";
     EXPECT_EQ(r.code, 2) << joined << "\n" << r.err;
@@ -147,7 +107,7 @@ TEST(CliCommandsTest, UsageErrorsExit2WithOneLine) {
 TEST(CliCommandsTest, ServeWithMissingConfigNamesTheFile) {
   bitten::testing::TempDir dir;
   const std::string path = (dir.path() / "nope.toml").string();
-  Outcome r = Bitten(dir, {"serve", "--config", path});
+  Outcome r = bitten::testing::RunBitten(dir.path(), {"serve", "--config", path});
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find(path), std::string::npos) << r.err;
 }
@@ -155,7 +115,7 @@ TEST(CliCommandsTest, ServeWithMissingConfigNamesTheFile) {
 TEST(CliCommandsTest, ServeWithMalformedConfigNamesFileAndLine) {
   bitten::testing::TempDir dir;
   const std::string path = Write(dir, "bad.toml", "[server]\nport = 8080\n[store\npath = \"x\"\n");
-  Outcome r = Bitten(dir, {"serve", "--config", path});
+  Outcome r = bitten::testing::RunBitten(dir.path(), {"serve", "--config", path});
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find(path + ":3"), std::string::npos) << r.err;
 }
@@ -166,7 +126,7 @@ TEST(CliCommandsTest, ServeWithInvalidConfigNamesEverySetting) {
                                  "[auth]\ndev_login = true\n"
                                  "[[terminals]]\nterminal_id = \"T 1\"\nsecret_hex = \"12\"\n"
                                  "[[users]]\nname = \"A\"\nterminal_id = \"t9\"\n");
-  Outcome r = Bitten(dir, {"serve", "--config", path});
+  Outcome r = bitten::testing::RunBitten(dir.path(), {"serve", "--config", path});
   EXPECT_EQ(r.code, 1);
   for (const char* setting : {"auth.dev_login_secret_hex", "terminals[0].terminal_id",
                               "terminals[0].secret_hex", "users[0].terminal_id"}) {
@@ -178,31 +138,34 @@ TEST(CliCommandsTest, ServeWithInvalidConfigNamesEverySetting) {
 TEST(CliCommandsTest, TerminalsAddListRotate) {
   bitten::testing::TempDir dir;
   const std::string db = (dir.path() / "store.sqlite").string();
-  Outcome add =
-      Bitten(dir, {"terminals", "add", "t1", "--db", db, "--dir", dir.path().string(), "--json"});
+  Outcome add = bitten::testing::RunBitten(
+      dir.path(), {"terminals", "add", "t1", "--db", db, "--dir", dir.path().string(), "--json"});
   ASSERT_EQ(add.code, 0) << add.err;
   auto added = nlohmann::json::parse(add.out);
   EXPECT_EQ(added["terminal_id"], "t1");
   const std::string secret = added["secret_hex"];
   EXPECT_EQ(secret.size(), 64u);
 
-  Outcome dup = Bitten(dir, {"terminals", "add", "t1", "--db", db});
+  Outcome dup = bitten::testing::RunBitten(dir.path(), {"terminals", "add", "t1", "--db", db});
   EXPECT_EQ(dup.code, 1);
   EXPECT_NE(dup.err.find(db), std::string::npos) << dup.err;
 
-  Outcome list = Bitten(dir, {"terminals", "list", "--db", db});
+  Outcome list = bitten::testing::RunBitten(dir.path(), {"terminals", "list", "--db", db});
   ASSERT_EQ(list.code, 0) << list.err;
   EXPECT_NE(list.out.find("t1"), std::string::npos);
   EXPECT_EQ(list.out.find(secret), std::string::npos) << "secrets are hidden by default";
 
-  Outcome rotate = Bitten(dir, {"terminals", "rotate-secret", "t1", "--db", db, "--json"});
+  Outcome rotate = bitten::testing::RunBitten(
+      dir.path(), {"terminals", "rotate-secret", "t1", "--db", db, "--json"});
   ASSERT_EQ(rotate.code, 0) << rotate.err;
   const std::string fresh = nlohmann::json::parse(rotate.out)["secret_hex"];
   EXPECT_NE(fresh, secret);
-  Outcome shown = Bitten(dir, {"terminals", "list", "--db", db, "--show-secrets"});
+  Outcome shown =
+      bitten::testing::RunBitten(dir.path(), {"terminals", "list", "--db", db, "--show-secrets"});
   EXPECT_NE(shown.out.find(fresh), std::string::npos) << shown.out;
 
-  Outcome unknown = Bitten(dir, {"terminals", "rotate-secret", "t2", "--db", db});
+  Outcome unknown =
+      bitten::testing::RunBitten(dir.path(), {"terminals", "rotate-secret", "t2", "--db", db});
   EXPECT_EQ(unknown.code, 1);
 }
 
@@ -217,20 +180,24 @@ TEST(CliCommandsTest, UsersAndLoginLinkAndAudit) {
                                        "\"\n"
                                        "[auth]\ndev_login = true\ndev_login_secret_hex = \"" +
                                        secret + "\"\n");
-  ASSERT_EQ(Bitten(dir, {"terminals", "add", "t1", "--config", config}).code, 0);
+  ASSERT_EQ(
+      bitten::testing::RunBitten(dir.path(), {"terminals", "add", "t1", "--config", config}).code,
+      0);
 
-  Outcome add = Bitten(dir, {"users", "add", "--config", config, "--name", "Alice", "--telegram-id",
-                             "1001", "--tier", "fang", "--terminal", "t1"});
+  Outcome add = bitten::testing::RunBitten(
+      dir.path(), {"users", "add", "--config", config, "--name", "Alice", "--telegram-id", "1001",
+                   "--tier", "fang", "--terminal", "t1"});
   ASSERT_EQ(add.code, 0) << add.err;
   const std::string user_id = Lines(add.out).at(0);
   EXPECT_EQ(user_id.size(), 36u);
 
-  Outcome no_terminal =
-      Bitten(dir, {"users", "add", "--config", config, "--name", "Bob", "--terminal", "t7"});
+  Outcome no_terminal = bitten::testing::RunBitten(
+      dir.path(), {"users", "add", "--config", config, "--name", "Bob", "--terminal", "t7"});
   EXPECT_EQ(no_terminal.code, 1);
   EXPECT_NE(no_terminal.err.find("t7"), std::string::npos) << no_terminal.err;
 
-  Outcome list = Bitten(dir, {"users", "list", "--config", config, "--json"});
+  Outcome list =
+      bitten::testing::RunBitten(dir.path(), {"users", "list", "--config", config, "--json"});
   ASSERT_EQ(list.code, 0) << list.err;
   ASSERT_EQ(Lines(list.out).size(), 1u) << list.out;
   auto alice = nlohmann::json::parse(Lines(list.out)[0]);
@@ -238,12 +205,13 @@ TEST(CliCommandsTest, UsersAndLoginLinkAndAudit) {
   EXPECT_EQ(alice["tier"], "FANG");
   EXPECT_EQ(alice["terminal_id"], "t1");
 
-  Outcome tier = Bitten(dir, {"users", "set-tier", "1001", "COMMANDER", "--config", config});
+  Outcome tier = bitten::testing::RunBitten(
+      dir.path(), {"users", "set-tier", "1001", "COMMANDER", "--config", config});
   ASSERT_EQ(tier.code, 0) << tier.err;
   EXPECT_NE(tier.out.find("FANG -> COMMANDER"), std::string::npos) << tier.out;
 
-  Outcome link =
-      Bitten(dir, {"users", "login-link", "Alice", "--config", config, "--mission", "m1"});
+  Outcome link = bitten::testing::RunBitten(
+      dir.path(), {"users", "login-link", "Alice", "--config", config, "--mission", "m1"});
   ASSERT_EQ(link.code, 0) << link.err;
   const std::string url = Lines(link.out).at(0);
   const std::string prefix = "https://hud.example/hud/?token=";
@@ -255,25 +223,27 @@ TEST(CliCommandsTest, UsersAndLoginLinkAndAudit) {
   ASSERT_TRUE(who) << who.error().message;
   EXPECT_EQ(*who, user_id);
 
-  Outcome nobody = Bitten(dir, {"users", "login-link", "Zed", "--config", config});
+  Outcome nobody =
+      bitten::testing::RunBitten(dir.path(), {"users", "login-link", "Zed", "--config", config});
   EXPECT_EQ(nobody.code, 1);
   EXPECT_NE(nobody.err.find("Zed"), std::string::npos);
 
-  Outcome verify = Bitten(dir, {"audit", "verify", "--config", config});
+  Outcome verify = bitten::testing::RunBitten(dir.path(), {"audit", "verify", "--config", config});
   EXPECT_EQ(verify.code, 0) << verify.err;
   EXPECT_NE(verify.out.find("journal ok"), std::string::npos) << verify.out;
 
-  Outcome trace = Bitten(dir, {"audit", "trace", user_id, "--db", db, "--json"});
+  Outcome trace =
+      bitten::testing::RunBitten(dir.path(), {"audit", "trace", user_id, "--db", db, "--json"});
   ASSERT_EQ(trace.code, 0) << trace.err;
   auto events = Lines(trace.out);
   ASSERT_EQ(events.size(), 2u) << trace.out;
   EXPECT_EQ(nlohmann::json::parse(events[0])["type"], "user_added");
   EXPECT_EQ(nlohmann::json::parse(events[1])["type"], "user_tier_set");
 
-  Outcome human = Bitten(dir, {"audit", "trace", user_id, "--db", db});
+  Outcome human = bitten::testing::RunBitten(dir.path(), {"audit", "trace", user_id, "--db", db});
   EXPECT_NE(human.out.find("user_tier_set"), std::string::npos) << human.out;
 
-  Outcome exported = Bitten(dir, {"audit", "export", "--db", db});
+  Outcome exported = bitten::testing::RunBitten(dir.path(), {"audit", "export", "--db", db});
   ASSERT_EQ(exported.code, 0) << exported.err;
   auto rows = Lines(exported.out);
   ASSERT_EQ(rows.size(), 3u) << exported.out;  // terminal_added, user_added, user_tier_set
@@ -285,8 +255,8 @@ TEST(CliCommandsTest, UsersAndLoginLinkAndAudit) {
     EXPECT_EQ(j.dump().find("secret"), std::string::npos) << "no secret in the journal";
   }
 
-  Outcome none =
-      Bitten(dir, {"audit", "trace", "0190f3b2-6c1e-7a3b-9c1d-2e4f5a6b7c8d", "--db", db});
+  Outcome none = bitten::testing::RunBitten(
+      dir.path(), {"audit", "trace", "0190f3b2-6c1e-7a3b-9c1d-2e4f5a6b7c8d", "--db", db});
   EXPECT_EQ(none.code, 1);
 }
 
@@ -294,8 +264,11 @@ TEST(CliCommandsTest, LoginLinkRefusedWhenDevLoginIsOff) {
   bitten::testing::TempDir dir;
   const std::string db = (dir.path() / "bitten.sqlite").string();
   const std::string config = Write(dir, "off.toml", "[store]\npath = \"" + db + "\"\n");
-  ASSERT_EQ(Bitten(dir, {"users", "add", "--db", db, "--name", "Alice"}).code, 0);
-  Outcome r = Bitten(dir, {"users", "login-link", "Alice", "--config", config});
+  ASSERT_EQ(
+      bitten::testing::RunBitten(dir.path(), {"users", "add", "--db", db, "--name", "Alice"}).code,
+      0);
+  Outcome r =
+      bitten::testing::RunBitten(dir.path(), {"users", "login-link", "Alice", "--config", config});
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("auth.dev_login"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find(config), std::string::npos) << r.err;
@@ -305,7 +278,7 @@ TEST(CliCommandsTest, AuditOnAMissingStoreNamesTheFile) {
   bitten::testing::TempDir dir;
   const std::string db = (dir.path() / "missing.sqlite").string();
   for (const char* sub : {"verify", "export"}) {
-    Outcome r = Bitten(dir, {"audit", sub, "--db", db});
+    Outcome r = bitten::testing::RunBitten(dir.path(), {"audit", sub, "--db", db});
     EXPECT_EQ(r.code, 1) << sub;
     EXPECT_NE(r.err.find(db), std::string::npos) << r.err;
   }

@@ -14,67 +14,31 @@
 #include <vector>
 
 #include "common/paths.h"
+#include "common/run_bitten.h"
 
 namespace bitten::app {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Outcome {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
+using bitten::testing::BittenRun;
+using Outcome = BittenRun;
 
-std::string Binary() {
-  if (const char* env = std::getenv("BITTEN_BINARY")) return env;
-  return (bitten::testing::BuildDir() / "bitten").string();
-}
-
-std::string Quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) {
-    if (c == '\'') {
-      q += "'\\''";
-    } else {
-      q += c;
-    }
-  }
-  return q + "'";
-}
-
-std::string Slurp(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-Outcome Bitten(const fs::path& dir, const std::vector<std::string>& args) {
-  std::string cmd = Quote(Binary());
-  for (const std::string& a : args) cmd += " " + Quote(a);
-  const fs::path out = dir / "stdout.txt";
-  const fs::path err = dir / "stderr.txt";
-  cmd += " >" + Quote(out.string()) + " 2>" + Quote(err.string()) + " </dev/null";
-  const int status = std::system(cmd.c_str());
-  Outcome r;
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  r.out = Slurp(out);
-  r.err = Slurp(err);
-  return r;
-}
+using bitten::testing::BittenBinary;
+using bitten::testing::ReadFileText;
+using bitten::testing::ShellQuote;
 
 TEST(CliRuntimeTest, PaperBridgeRunsWithoutAServerAndStopsOnTime) {
   bitten::testing::TempDir dir;
   const fs::path terminal = dir.path() / "t1";
   // Port 9 (discard) on localhost: connection refused; the bridge must carry on.
-  Outcome r =
-      Bitten(dir.path(), {"paper-bridge", "--dir", terminal.string(), "--terminal", "t1",
-                          "--secret", std::string(64, 'c'), "--server", "http://127.0.0.1:9",
-                          "--speed", "600", "--for", "1.5", "--heartbeat-ms", "200"});
+  Outcome r = bitten::testing::RunBitten(
+      dir.path(), {"paper-bridge", "--dir", terminal.string(), "--terminal", "t1", "--secret",
+                   std::string(64, 'c'), "--server", "http://127.0.0.1:9", "--speed", "600",
+                   "--for", "1.5", "--heartbeat-ms", "200"});
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_TRUE(fs::exists(terminal / "heartbeat.txt")) << r.err;
-  const std::string hb = Slurp(terminal / "heartbeat.txt");
+  const std::string hb = ReadFileText(terminal / "heartbeat.txt");
   EXPECT_NE(hb.find("\"terminal\":\"t1\""), std::string::npos) << hb;
   EXPECT_NE(r.err.find("stopped"), std::string::npos) << r.err;
 }
@@ -83,20 +47,20 @@ TEST(CliRuntimeTest, PaperBridgeReplaysARealDataFile) {
   BITTEN_REQUIRE_MARKET_FILE(file, "EURUSD_M1_bidask_oanda-lean_2014-05.csv");
   bitten::testing::TempDir dir;
   const fs::path terminal = dir.path() / "t1";
-  Outcome r =
-      Bitten(dir.path(), {"paper-bridge", "--dir", terminal.string(), "--terminal", "t1",
-                          "--secret", std::string(64, 'c'), "--server", "http://127.0.0.1:9",
-                          "--data", file.string(), "--speed", "0", "--exit-at-end", "--for", "60"});
+  Outcome r = bitten::testing::RunBitten(
+      dir.path(), {"paper-bridge", "--dir", terminal.string(), "--terminal", "t1", "--secret",
+                   std::string(64, 'c'), "--server", "http://127.0.0.1:9", "--data", file.string(),
+                   "--speed", "0", "--exit-at-end", "--for", "60"});
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_TRUE(fs::exists(terminal / "heartbeat.txt"));
 }
 
 TEST(CliRuntimeTest, PaperBridgeBadDataFileIsAUsageError) {
   bitten::testing::TempDir dir;
-  Outcome r =
-      Bitten(dir.path(), {"paper-bridge", "--dir", (dir.path() / "t1").string(), "--terminal", "t1",
-                          "--secret", std::string(64, 'c'), "--server", "http://127.0.0.1:9",
-                          "--data", (dir.path() / "none.csv").string()});
+  Outcome r = bitten::testing::RunBitten(
+      dir.path(), {"paper-bridge", "--dir", (dir.path() / "t1").string(), "--terminal", "t1",
+                   "--secret", std::string(64, 'c'), "--server", "http://127.0.0.1:9", "--data",
+                   (dir.path() / "none.csv").string()});
   EXPECT_EQ(r.code, 2) << r.err;
   EXPECT_NE(r.err.find("none.csv"), std::string::npos) << r.err;
 }
@@ -106,9 +70,10 @@ TEST(CliRuntimeTest, PaperBridgeMalformedDataNamesFileAndLine) {
   const fs::path data = dir.path() / "EURUSD_ticks.csv";
   std::ofstream(data) << "date_utc,ms_since_midnight_utc,bid,ask\n20140501,1000,1.3,1.31\n"
                          "20140501,2000,abc,1.31\n";
-  Outcome r = Bitten(dir.path(), {"paper-bridge", "--dir", (dir.path() / "t1").string(),
-                                  "--terminal", "t1", "--secret", std::string(64, 'c'), "--server",
-                                  "http://127.0.0.1:9", "--data", data.string(), "--for", "1"});
+  Outcome r = bitten::testing::RunBitten(
+      dir.path(), {"paper-bridge", "--dir", (dir.path() / "t1").string(), "--terminal", "t1",
+                   "--secret", std::string(64, 'c'), "--server", "http://127.0.0.1:9", "--data",
+                   data.string(), "--for", "1"});
   EXPECT_EQ(r.code, 1) << r.err;
   EXPECT_NE(r.err.find(data.string()), std::string::npos) << r.err;
 }
@@ -120,10 +85,10 @@ TEST(CliRuntimeTest, LongRunningCommandsStopOnSigintAndSigterm) {
   const std::string terminal = (dir.path() / "t1").string();
   // Each command and the line it prints once its signal handling is in place.
   const std::vector<std::pair<std::string, std::string>> commands = {
-      {Quote(Binary()) + " paper-bridge --dir " + Quote(terminal) + " --terminal t1 --secret " +
-           std::string(64, 'c') + " --server http://127.0.0.1:9",
+      {ShellQuote(BittenBinary()) + " paper-bridge --dir " + ShellQuote(terminal) +
+           " --terminal t1 --secret " + std::string(64, 'c') + " --server http://127.0.0.1:9",
        "paper-bridge t1:"},
-      {Quote(Binary()) + " demo --port 0 --speed 60", "Press Ctrl-C"},
+      {ShellQuote(BittenBinary()) + " demo --port 0 --speed 60", "Press Ctrl-C"},
   };
   int run = 0;
   for (const auto& [command, ready] : commands) {
@@ -131,24 +96,25 @@ TEST(CliRuntimeTest, LongRunningCommandsStopOnSigintAndSigterm) {
       const fs::path log = dir.path() / ("log" + std::to_string(++run) + ".txt");  // fresh each run
       // Wait until the command is up, signal it, and report its exit code (124: did not stop).
       const std::string script =
-          command + " >" + Quote(log.string()) + " 2>&1 & pid=$!; i=0; until grep -q " +
-          Quote(ready) + " " + Quote(log.string()) +
+          command + " >" + ShellQuote(log.string()) + " 2>&1 & pid=$!; i=0; until grep -q " +
+          ShellQuote(ready) + " " + ShellQuote(log.string()) +
           "; do i=$((i+1)); if [ $i -gt 600 ]; then kill -KILL $pid; exit 125; fi; sleep 0.1; "
           "done; kill -" +
           signal +
           " $pid; i=0; while kill -0 $pid 2>/dev/null; do i=$((i+1)); if [ $i -gt 150 ]; then "
           "kill -KILL $pid; exit 124; fi; sleep 0.1; done; wait $pid";
-      const int status = std::system(("sh -c " + Quote(script)).c_str());
+      const int status = std::system(("sh -c " + ShellQuote(script)).c_str());
       const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-      EXPECT_EQ(code, 0) << command << " on SIG" << signal << ":\n" << Slurp(log);
-      EXPECT_NE(Slurp(log).find("signal"), std::string::npos) << Slurp(log);
+      EXPECT_EQ(code, 0) << command << " on SIG" << signal << ":\n" << ReadFileText(log);
+      EXPECT_NE(ReadFileText(log).find("signal"), std::string::npos) << ReadFileText(log);
     }
   }
 }
 
 TEST(CliRuntimeTest, DemoRunsTheLoopAndCleansUp) {
   bitten::testing::TempDir dir;
-  Outcome r = Bitten(dir.path(), {"demo", "--port", "0", "--for", "4", "--speed", "600"});
+  Outcome r = bitten::testing::RunBitten(dir.path(),
+                                         {"demo", "--port", "0", "--for", "4", "--speed", "600"});
   ASSERT_EQ(r.code, 0) << r.err;
   std::smatch m;
   ASSERT_TRUE(std::regex_search(
