@@ -10,33 +10,11 @@
 
 #include "base/format.h"
 #include "store/db.h"
+#include "store/snapshot.h"
 #include "store/statement.h"
 
 namespace bitten::app {
 namespace {
-
-// A read transaction over the whole command: every statement of VerifyJournal / TraceJournal /
-// export sees one WAL snapshot, so rows and the recorded head agree while `bitten serve` appends.
-class ReadSnapshot {
- public:
-  explicit ReadSnapshot(const store::Database& db) : db_(db) {
-    ok_ = sqlite3_exec(db_.handle(), "BEGIN", nullptr, nullptr, nullptr) == SQLITE_OK;
-  }
-  ~ReadSnapshot() {
-    if (ok_) sqlite3_exec(db_.handle(), "COMMIT", nullptr, nullptr, nullptr);
-  }
-  ReadSnapshot(const ReadSnapshot&) = delete;
-  ReadSnapshot& operator=(const ReadSnapshot&) = delete;
-  Status status() const {
-    if (ok_) return Ok();
-    return Fail("store_sql", db_.path().string() + ": cannot begin a read transaction: " +
-                                 sqlite3_errmsg(db_.handle()));
-  }
-
- private:
-  const store::Database& db_;
-  bool ok_ = false;
-};
 
 struct AuditArgs {
   StoreTarget store;
@@ -50,7 +28,7 @@ int RunVerify(const AuditArgs& a) {
   if (!path) return ReportFailure(path.error());
   auto db = OpenStoreReadOnly(*path);
   if (!db) return ReportFailure(db.error());
-  ReadSnapshot snapshot(**db);
+  store::ReadSnapshot snapshot(**db);
   if (auto s = snapshot.status(); !s) return ReportFailure(s.error());
   auto report = store::VerifyJournal(**db);
   if (!report) return ReportFailure(report.error());
@@ -80,7 +58,7 @@ int RunTrace(const AuditArgs& a) {
   if (!path) return ReportFailure(path.error());
   auto db = OpenStoreReadOnly(*path);
   if (!db) return ReportFailure(db.error());
-  ReadSnapshot snapshot(**db);
+  store::ReadSnapshot snapshot(**db);
   if (auto s = snapshot.status(); !s) return ReportFailure(s.error());
   auto events = store::TraceJournal(**db, a.id);
   if (!events) return ReportFailure(events.error());
@@ -106,7 +84,7 @@ int RunExport(const AuditArgs& a) {
   if (!path) return ReportFailure(path.error());
   auto db = OpenStoreReadOnly(*path);
   if (!db) return ReportFailure(db.error());
-  ReadSnapshot snapshot(**db);
+  store::ReadSnapshot snapshot(**db);
   if (auto s = snapshot.status(); !s) return ReportFailure(s.error());
   auto stmt = store::Statement::Prepare(
       (*db)->handle(),

@@ -8,6 +8,7 @@
 #include "base/crypto.h"
 #include "base/uuid.h"
 #include "store/kv.h"
+#include "store/snapshot.h"
 #include "store/statement.h"
 
 namespace bitten::store {
@@ -117,6 +118,10 @@ Result<JournalEvent> AppendEvent(Txn& txn, const Event& event) {
 }
 
 Result<VerifyReport> VerifyJournal(const Database& db) {
+  // Rows and the recorded head must come from one snapshot, or a concurrent append looks like a
+  // broken head.
+  ReadSnapshot snapshot(db);
+  if (auto s = snapshot.status(); !s) return tl::unexpected(s.error());
   auto st = Statement::Prepare(db.handle(), std::string(kSelect) + "ORDER BY seq");
   if (!st) return tl::unexpected(st.error());
   VerifyReport report;
@@ -170,6 +175,8 @@ Result<VerifyReport> VerifyJournal(const Database& db) {
 }
 
 Result<std::vector<JournalEvent>> TraceJournal(const Database& db, std::string_view id) {
+  ReadSnapshot snapshot(db);
+  if (auto s = snapshot.status(); !s) return tl::unexpected(s.error());
   // Signal -> its missions (table and journal) -> their fires; mission -> its fire.
   std::set<std::string> missions;
   std::set<std::string> fires;
