@@ -87,4 +87,43 @@ std::vector<Bar> M1Aggregator::FlushBefore(TimeMs now) {
   return out;
 }
 
+TimeframeAggregator::TimeframeAggregator(Timeframe tf) : tf_(tf) {}
+
+TimeMs TimeframeAggregator::BucketOf(Timeframe tf, TimeMs t) {
+  const TimeMs len = TimeframeMs(tf);
+  TimeMs q = t / len;
+  if (t % len != 0 && t < 0) --q;
+  return q * len;
+}
+
+std::optional<Bar> TimeframeAggregator::Add(const Bar& m1) {
+  const TimeMs bucket = BucketOf(tf_, m1.time);
+  if (open_ && bucket == open_->time) {
+    Bar& b = *open_;
+    b.high = std::max(b.high, m1.high);
+    b.low = std::min(b.low, m1.low);
+    b.close = m1.close;
+    b.ask_high = std::max(b.ask_high, m1.ask_high);
+    b.ask_low = std::min(b.ask_low, m1.ask_low);
+    b.ask_close = m1.ask_close;
+    b.ticks += m1.ticks;
+    return std::nullopt;
+  }
+  if (open_ && bucket < open_->time) {
+    ++late_bars_;
+    return std::nullopt;
+  }
+  std::optional<Bar> closed = std::move(open_);
+  open_ = m1;
+  open_->timeframe = tf_;
+  open_->time = bucket;
+  return closed;
+}
+
+std::optional<Bar> TimeframeAggregator::Flush() {
+  std::optional<Bar> b = std::move(open_);
+  open_.reset();
+  return b;
+}
+
 }  // namespace bitten::market

@@ -42,4 +42,36 @@ class M1Aggregator {
   std::int64_t late_ticks_ = 0;
 };
 
+// TimeframeAggregator: turns a stream of M1 bars of ONE symbol into bars of a higher timeframe
+// (M5, M15, H1, H4; M1 passes bars through unchanged). Buckets are aligned to UTC boundaries:
+// a bar's bucket is floor(time / tf) * tf, so H4 buckets start at 00, 04, 08, ... UTC. The
+// output bar's time is the bucket's open time (not the first M1's), OHLC = first open, max high,
+// min low, last close on each side (bid and ask), ticks = sum.
+//
+// Gaps: a bucket is closed and returned when an M1 bar of a later bucket arrives (or by Flush()).
+// Missing minutes inside a bucket are simply absent from it; a bucket with no M1 bar at all
+// (weekend, holiday, feed outage) produces no bar, and nothing is forward-filled. An M1 bar older
+// than the open bucket cannot be placed: it is dropped and counted in late_bars(). Not
+// thread-safe: one instance per symbol and timeframe, owned by one thread.
+class TimeframeAggregator {
+ public:
+  explicit TimeframeAggregator(Timeframe tf);
+
+  // Adds an M1 bar; returns the previous bucket's bar when this bar starts a later bucket.
+  std::optional<Bar> Add(const Bar& m1);
+  // Closes and returns the open bucket (nullopt when none is open). Use at end of data.
+  std::optional<Bar> Flush();
+
+  Timeframe timeframe() const { return tf_; }
+  std::int64_t late_bars() const { return late_bars_; }
+
+  // Open time of the bucket of `tf` containing t (floor, also for times before 1970).
+  static TimeMs BucketOf(Timeframe tf, TimeMs t);
+
+ private:
+  Timeframe tf_;
+  std::optional<Bar> open_;
+  std::int64_t late_bars_ = 0;
+};
+
 }  // namespace bitten::market

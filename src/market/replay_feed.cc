@@ -12,11 +12,37 @@ Result<ReplayFeed> ReplayFeed::Open(const std::filesystem::path& file, const Rep
                                     const InstrumentTable& instruments) {
   ReadOptions ro;
   ro.symbol = options.symbol;
+  // `BIDFILE,ASKFILE` (the --data form of a pair of one-side bar files).
+  auto spec = ParseDataSpec(file.string());
+  if (!spec) return tl::unexpected(spec.error());
+  if (spec->ask_file) {
+    auto pair = ReadBarsPair(spec->file, *spec->ask_file, ro);
+    if (!pair) return tl::unexpected(pair.error());
+    return FromBars(std::move(*pair), 0, options.start_time);
+  }
   auto format = DetectFormat(file);
   if (!format) return tl::unexpected(format.error());
   if (!IsBarFormat(*format)) {
     auto ticks = ReadTicks(file, ro);
     if (!ticks) return tl::unexpected(ticks.error());
+    if (ticks->side != QuoteSide::kBidAsk) {
+      // A one-column tick file: the other side is the given one ± the replay spread.
+      const Instrument* inst = instruments.Find(ticks->symbol);
+      if (!inst) {
+        return Fail("unknown_symbol",
+                    file.string() + ": symbol " + ticks->symbol +
+                        " is not in the instrument table (its spread needs a pip size)");
+      }
+      const double spread = PipsToPrice(
+          *inst, options.spread_pips > 0 ? options.spread_pips : DefaultSpreadPips(ticks->symbol));
+      for (Tick& t : ticks->ticks) {
+        if (ticks->side == QuoteSide::kBid) {
+          t.ask = t.bid + spread;
+        } else {
+          t.bid = t.ask - spread;
+        }
+      }
+    }
     return FromTicks(std::move(*ticks), options.start_time);
   }
   auto bars = ReadBars(file, ro);

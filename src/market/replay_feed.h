@@ -1,9 +1,10 @@
 // ReplayFeed: a TickSource over a market data file (any format of market/reader.h).
 //
-// Tick files give their ticks as they are. Bar files are synthesized into 4 quotes per bar, at the
-// bar's open time +0 s, +15 s, +30 s and +59 s: the open, then the low then the high when close >=
-// open (else the high then the low), then the close. The bid walks the bid OHLC and the ask walks
-// the ask OHLC in the same order. A one-side bar file (kIsoBars, kHistDataM1) has no ask: the
+// Tick files give their ticks as they are (a one-column tick file, TickData::side kBid/kAsk, gets
+// the other side at the replay spread below). Bar files are synthesized into 4 quotes per bar, at
+// the bar's open time +0 s, +15 s, +30 s and +59 s: the open, then the low then the high when close
+// >= open (else the high then the low), then the close. The bid walks the bid OHLC and the ask
+// walks the ask OHLC in the same order. A one-side bar file (kIsoBars, kHistDataM1) has no ask: the
 // missing side is the given side ± a spread of ReplayOptions::spread_pips (default
 // DefaultSpreadPips(symbol) of market/instrument.h). Feeding the quotes of one bar to M1Aggregator
 // gives back that bar.
@@ -38,7 +39,8 @@ struct ReplayOptions {
 class ReplayFeed final : public TickSource {
  public:
   // Reads `file` (errors of ReadBars/ReadTicks, or "unknown_symbol" when a one-side bar file's
-  // symbol is not in `instruments`, since its spread needs the pip size).
+  // symbol is not in `instruments`, since its spread needs the pip size). `file` may also be a
+  // `BIDFILE,ASKFILE` pair of one-side bar files (ParseDataSpec, ReadBarsPair of market/reader.h).
   static Result<ReplayFeed> Open(const std::filesystem::path& file,
                                  const ReplayOptions& options = {},
                                  const InstrumentTable& instruments = InstrumentTable::Defaults());

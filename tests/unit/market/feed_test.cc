@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
 #include <vector>
 
 #include "common/paths.h"
@@ -110,6 +111,37 @@ TEST(ReplayFeed, TickFileGivesItsTicks) {
     ++i;
   }
   EXPECT_EQ(i, ticks->ticks.size());
+}
+
+TEST(ReplayFeed, BidAskPairSpecReplaysBothRealSides) {
+  BITTEN_REQUIRE_MARKET_FILE(bid_path, "GBPUSD_M1_bid_fxcm-nautilus_2012-02.csv");
+  BITTEN_REQUIRE_MARKET_FILE(ask_path, "GBPUSD_M1_ask_fxcm-nautilus_2012-02.csv");
+  auto pair = ReadBarsPair(bid_path, ask_path);
+  ASSERT_TRUE(pair) << pair.error().message;
+  auto f = ReplayFeed::Open(bid_path.string() + "," + ask_path.string());
+  ASSERT_TRUE(f) << f.error().message;
+  EXPECT_EQ(f->size(), pair->bars.size() * 4);
+  // The first bar's open quote: bid open and the real ask open (no synthetic spread).
+  auto t = f->Next();
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->symbol, "GBPUSD");
+  EXPECT_EQ(t->bid, pair->bars.front().open);
+  EXPECT_EQ(t->ask, pair->bars.front().ask_open);
+  EXPECT_FALSE(ReplayFeed::Open(bid_path.string() + ",missing_ask.csv"));
+}
+
+TEST(ReplayFeed, OneColumnTickFileGetsTheReplaySpread) {
+  testing::TempDir dir;
+  const auto p = dir.path() / "USDJPY_bid_ticks.csv";
+  std::ofstream(p) << "time,bid\n2024-01-02 00:00:00,150.000\n2024-01-02 00:00:01,150.010\n";
+  ReplayOptions o;
+  o.spread_pips = 2;
+  auto f = ReplayFeed::Open(p, o);
+  ASSERT_TRUE(f) << f.error().message;
+  auto t = f->Next();
+  ASSERT_TRUE(t);
+  EXPECT_EQ(t->bid, 150.0);
+  EXPECT_NEAR(t->ask, 150.02, 1e-9);
 }
 
 std::vector<Tick> Take(SyntheticFeed& f, int n) {

@@ -2,9 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <charconv>
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <vector>
 
 #include "common/paths.h"
 
@@ -74,6 +77,50 @@ TEST(Reader, LeanBarsEveryRowBothSides) {
   EXPECT_NEAR(hi, 1.39948, 0.0002);
 }
 
+// Every price the reader returns is bit-identical to std::from_chars on the raw field (the reader
+// uses a faster exact path for plain decimals).
+TEST(Reader, PricesAreBitIdenticalToFromChars) {
+  for (const char* name : {"XAUUSD_M1_bidask_oanda-lean_2014-05.csv",
+                           "USDJPY_M1_bid_histdata-calvincouch_2016-01_03.csv"}) {
+    BITTEN_REQUIRE_MARKET_FILE(path, name);
+    auto r = ReadBars(path);
+    ASSERT_TRUE(r) << r.error().message;
+    const bool lean = std::string(name).find("lean") != std::string::npos;
+    const char sep = lean ? ',' : ';';
+    std::ifstream in(path);
+    std::string line;
+    if (lean) std::getline(in, line);
+    std::size_t i = 0;
+    while (std::getline(in, line)) {
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (line.empty()) continue;
+      ASSERT_LT(i, r->bars.size());
+      std::vector<double> fields;
+      std::size_t pos = 0;
+      while (true) {
+        const auto end = line.find(sep, pos);
+        const std::string f = line.substr(pos, end == std::string::npos ? end : end - pos);
+        double v = 0;
+        std::from_chars(f.data(), f.data() + f.size(), v);
+        fields.push_back(v);
+        if (end == std::string::npos) break;
+        pos = end + 1;
+      }
+      const Bar& b = r->bars[i++];
+      // Lean: date,ms,bo,bh,bl,bc,size,ao,ah,al,ac,size; HistData: ts;o;h;l;c;vol.
+      ASSERT_EQ(b.open, fields[lean ? 2 : 1]) << line;
+      ASSERT_EQ(b.high, fields[lean ? 3 : 2]) << line;
+      ASSERT_EQ(b.low, fields[lean ? 4 : 3]) << line;
+      ASSERT_EQ(b.close, fields[lean ? 5 : 4]) << line;
+      if (lean) {
+        ASSERT_EQ(b.ask_open, fields[7]) << line;
+        ASSERT_EQ(b.ask_close, fields[10]) << line;
+      }
+    }
+    EXPECT_EQ(i, r->bars.size());
+  }
+}
+
 TEST(Reader, LeanTicksWithFractionalMilliseconds) {
   BITTEN_REQUIRE_MARKET_FILE(path, "XAUUSD_ticks_bidask_oanda-lean_2014-05-01_02.csv");
   auto r = ReadTicks(path);
@@ -137,11 +184,20 @@ TEST(Reader, FxcmOneSideFilesMergeAndCountCrossedQuotes) {
   std::int64_t crossed = 0;
   for (std::size_t i = 0; i < bid->bars.size(); ++i) {
     if (ask->bars[i].close < bid->bars[i].close) ++crossed;
-    ASSERT_EQ(merged->bars[i].ask_close, ask->bars[i].close);
+    // Default rule (kClamp): a crossed ask is raised to the bid, others are untouched.
+    ASSERT_EQ(merged->bars[i].ask_close, std::max(ask->bars[i].close, bid->bars[i].close));
+    ASSERT_EQ(merged->bars[i].ask_low, std::max(ask->bars[i].low, bid->bars[i].low));
     ASSERT_EQ(merged->bars[i].close, bid->bars[i].close);
   }
   EXPECT_EQ(merged->crossed, crossed);
   EXPECT_EQ(crossed, 347);
+  // kKeep leaves the vendor's prices as they are, still counted.
+  auto kept = MergeBidAsk(*bid, *ask, nullptr, CrossedRule::kKeep);
+  ASSERT_TRUE(kept);
+  EXPECT_EQ(kept->crossed, 347);
+  for (std::size_t i = 0; i < bid->bars.size(); ++i) {
+    ASSERT_EQ(kept->bars[i].ask_close, ask->bars[i].close);
+  }
   // Wrong order of arguments is refused.
   EXPECT_FALSE(MergeBidAsk(*ask, *bid));
 }
