@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <ta_libc.h>  // test-only TA-Lib reference (talib_ref, tests/CMakeLists.txt)
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -143,6 +144,107 @@ TEST(Indicators, AtrUsesThePreviousCloseForTheTrueRange) {
   EXPECT_DOUBLE_EQ(a.value(), (2.5 + 0.2) / 2);
   a.Update(11, 10, 10.5);  // TR = max(1, 0.5, 1.5) = 1.5
   EXPECT_DOUBLE_EQ(a.value(), (1.35 * 1 + 1.5) / 2);
+}
+
+TEST(Indicators, SmaAveragesTheLastPeriodInputs) {
+  Sma s(3);
+  EXPECT_EQ(s.lookback(), 2);
+  s.Update(1);
+  s.Update(2);
+  EXPECT_FALSE(s.ready());
+  s.Update(3);
+  ASSERT_TRUE(s.ready());
+  EXPECT_DOUBLE_EQ(s.value(), 2.0);
+  s.Update(10);
+  EXPECT_DOUBLE_EQ(s.value(), 5.0);  // (2 + 3 + 10) / 3
+}
+
+TEST(Indicators, BBandsUsePopulationDeviation) {
+  BBands b(3, 2.0);
+  for (double x : {1.0, 2.0, 3.0}) b.Update(x);
+  ASSERT_TRUE(b.ready());
+  const double sd = std::sqrt(2.0 / 3.0);  // population: ((1 + 0 + 1) / 3)^0.5
+  EXPECT_DOUBLE_EQ(b.middle(), 2.0);
+  EXPECT_NEAR(b.upper(), 2.0 + 2 * sd, 1e-12);
+  EXPECT_NEAR(b.lower(), 2.0 - 2 * sd, 1e-12);
+  BBands flat(4, 2.0);
+  for (int i = 0; i < 6; ++i) flat.Update(1.2345);
+  EXPECT_DOUBLE_EQ(flat.upper(), flat.lower());  // zero deviation, not NaN
+}
+
+TEST(Indicators, MacdSeedsTheFastEmaLikeTaLib) {
+  // fast 2, slow 4, signal 2: both EMAs start at input 3; the fast one ignores inputs 0 and 1.
+  Macd m(2, 4, 2);
+  EXPECT_EQ(m.lookback(), 4);
+  for (double x : {1.0, 2.0, 3.0, 5.0}) m.Update(x);
+  EXPECT_FALSE(m.ready());
+  EXPECT_DOUBLE_EQ(m.macd(), (3.0 + 5.0) / 2 - (1.0 + 2.0 + 3.0 + 5.0) / 4);  // 1.25
+  m.Update(7);  // slow 2.75 + 4.25 × 0.4 = 4.45, fast 4 + 3 × 2/3 = 6
+  ASSERT_TRUE(m.ready());
+  EXPECT_NEAR(m.macd(), 1.55, 1e-12);
+  EXPECT_NEAR(m.signal(), 1.4, 1e-12);  // (1.25 + 1.55) / 2
+  EXPECT_NEAR(m.hist(), 0.15, 1e-12);
+  Macd swapped(4, 2, 2);  // slow < fast: swapped as TA-Lib does
+  for (double x : {1.0, 2.0, 3.0, 5.0, 7.0}) swapped.Update(x);
+  EXPECT_DOUBLE_EQ(swapped.macd(), m.macd());
+}
+
+TEST(Indicators, StochIsWhereTheCloseSitsInTheRange) {
+  Stoch st(3, 1, 1);
+  EXPECT_EQ(st.lookback(), 2);
+  st.Update(2, 1, 1.5);
+  st.Update(3, 1, 2);
+  EXPECT_FALSE(st.ready());
+  st.Update(4, 2, 2.5);  // highest 4, lowest 1
+  ASSERT_TRUE(st.ready());
+  EXPECT_DOUBLE_EQ(st.k(), 50.0);
+  st.Update(4, 3, 4);  // window: bars 1..3, lowest 1 still
+  EXPECT_DOUBLE_EQ(st.k(), 100.0);
+  st.Update(3.5, 3, 3);  // bars 2..4: highest 4, lowest 2
+  EXPECT_DOUBLE_EQ(st.k(), 50.0);
+  EXPECT_DOUBLE_EQ(st.d(), 50.0);
+  Stoch smooth(3, 2, 2);
+  EXPECT_EQ(smooth.lookback(), 4);
+}
+
+TEST(Indicators, RollingExtremeEqualsABruteForceScan) {
+  RollingExtreme hi(7, true), lo(7, false);
+  std::vector<double> xs;
+  for (int i = 0; i < 500; ++i) {
+    const double x = std::sin(i * 0.7) + 0.3 * std::cos(i * 2.3) + (i % 11 == 0 ? 0.5 : 0.0);
+    xs.push_back(x);
+    hi.Push(x);
+    lo.Push(x);
+    const std::size_t from = xs.size() > 7 ? xs.size() - 7 : 0;
+    const double want_hi = *std::max_element(xs.begin() + static_cast<long>(from), xs.end());
+    const double want_lo = *std::min_element(xs.begin() + static_cast<long>(from), xs.end());
+    ASSERT_EQ(hi.value(), want_hi) << i;
+    ASSERT_EQ(lo.value(), want_lo) << i;
+  }
+}
+
+TEST(Indicators, AdxOfASteadyRiseIsHundred) {
+  Adx a(3);
+  EXPECT_EQ(a.lookback(), 5);
+  for (int i = 0; i < 5; ++i) {
+    a.Update(11 + i, 10 + i, 10.5 + i);
+    EXPECT_FALSE(a.ready()) << i;
+  }
+  a.Update(16, 15, 15.5);
+  ASSERT_TRUE(a.ready());
+  EXPECT_NEAR(a.value(), 100.0, 1e-9);  // only +DM, so every DX is 100
+}
+
+TEST(Indicators, CciIsZeroOnAFlatMarketAndSignedOnAMove) {
+  Cci flat(4), rise(4);
+  for (int i = 0; i < 6; ++i) {
+    flat.Update(1.1, 1.0, 1.05);
+    rise.Update(1.1 + 0.01 * i, 1.0 + 0.01 * i, 1.05 + 0.01 * i);
+  }
+  ASSERT_TRUE(flat.ready());
+  EXPECT_EQ(flat.value(), 0.0);
+  // Typical prices step 0.01: mean deviation 0.01, distance to the mean 0.015 -> 100.
+  EXPECT_NEAR(rise.value(), 0.015 / (0.015 * 0.01), 1e-6);
 }
 
 }  // namespace
