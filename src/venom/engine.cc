@@ -1,16 +1,23 @@
 #include "venom/engine.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <utility>
-#include <vector>
 
 #include "base/format.h"
 #include "base/uuid.h"
+#include "venom/citadel/liquidity.h"
+#include "venom/confidence.h"
 
 namespace bitten::venom {
 
 namespace {
+
+using market::Timeframe;
+
+constexpr TimeMs kDayMs = 86'400'000;
 
 double Pow10(int digits) {
   double p = 1;
@@ -18,18 +25,47 @@ double Pow10(int digits) {
   return p;
 }
 
+TimeMs DayOf(TimeMs t) { return t >= 0 ? t / kDayMs : (t - kDayMs + 1) / kDayMs; }
+
+int HourOf(TimeMs t) {
+  TimeMs ms = t % kDayMs;
+  if (ms < 0) ms += kDayMs;
+  return static_cast<int>(ms / 3'600'000);
+}
+
+bool KnownSetup(const std::string& name) {
+  return name == setups::kTrendPullback || name == setups::kSqueezeBreakout ||
+         name == setups::kRangeReversal || name == setups::kEmaCrossRsi;
+}
+
+std::string FormatUtcTime(TimeMs t) {
+  TimeMs ms = t % kDayMs;
+  if (ms < 0) ms += kDayMs;
+  return fmt::format("{:02}:{:02} UTC", ms / 3'600'000, ms / 60'000 % 60);
+}
+
 }  // namespace
 
 Status EngineOptions::Validate() const {
   std::vector<std::string> problems;
-  if (ema_fast < 1) problems.push_back("ema_fast must be >= 1");
-  if (ema_slow <= ema_fast) problems.push_back("ema_slow must be greater than ema_fast");
-  if (rsi_period < 2) problems.push_back("rsi_period must be >= 2");
-  if (atr_period < 1) problems.push_back("atr_period must be >= 1");
-  if (!(rsi_low >= 50 && rsi_low < rsi_high && rsi_high <= 100)) {
+  if (setups.empty()) problems.push_back("at least one setup must be enabled");
+  for (const std::string& s : setups) {
+    if (!KnownSetup(s)) {
+      problems.push_back("unknown setup '" + s +
+                         "' (trend_pullback, squeeze_breakout, range_reversal, ema_cross_rsi)");
+    }
+  }
+  if (!(setup.rsi_low >= 50 && setup.rsi_low < setup.rsi_high && setup.rsi_high <= 100)) {
     problems.push_back("need 50 <= rsi_low < rsi_high <= 100");
   }
-  if (!(atr_stop_multiple > 0)) problems.push_back("atr_stop_multiple must be > 0");
+  if (!(setup.adx_trend_min > 0 && setup.adx_range_max > 0)) {
+    problems.push_back("ADX thresholds must be > 0");
+  }
+  if (!(setup.squeeze_ratio >= 1)) problems.push_back("squeeze_ratio must be >= 1");
+  if (setup.squeeze_recent_bars < 1) problems.push_back("squeeze_recent_bars must be >= 1");
+  if (!(setup.breakout_body_atr > 0)) problems.push_back("breakout_body_atr must be > 0");
+  if (!(setup.cci_extreme > 0)) problems.push_back("cci_extreme must be > 0");
+  if (!(stop_atr_multiple > 0)) problems.push_back("stop_atr_multiple must be > 0");
   if (!(min_stop_pips_fx > 0 && min_stop_pips_jpy > 0 && min_stop_pips_gold > 0)) {
     problems.push_back("stop floors must be > 0 pips");
   }
@@ -41,12 +77,20 @@ Status EngineOptions::Validate() const {
     problems.push_back("precision_min_confidence must be in 0..100");
   }
   if (!(max_spread_to_stop > 0)) problems.push_back("max_spread_to_stop must be > 0");
+  for (int h : no_trade_hours_utc) {
+    if (h < 0 || h > 23) problems.push_back("no_trade_hours_utc must be hours 0..23");
+  }
   if (min_spacing_ms < 0) problems.push_back("min_spacing_ms must be >= 0");
+  if (max_signals_per_symbol_day < 0 || max_signals_per_day < 0) {
+    problems.push_back("daily caps must be >= 0 (0 = no cap)");
+  }
   if (ttl_rapid_ms <= 0 || ttl_precision_ms <= 0) problems.push_back("ttl must be > 0");
   if (shield.spread_window < 1 || shield.min_spread_samples > shield.spread_window ||
       shield.atr_average_period < 1) {
     problems.push_back("shield history: need 1 <= min_spread_samples <= spread_window");
   }
+  citadel.Validate(problems);
+  if (!(block_below >= 0 && block_below <= 10)) problems.push_back("block_below must be in 0..10");
   if (problems.empty()) return Ok();
   std::string msg = "engine options: ";
   for (std::size_t i = 0; i < problems.size(); ++i) msg += (i ? "; " : "") + problems[i];
@@ -57,6 +101,19 @@ Engine::Engine(EngineOptions options, const Clock& clock,
                const market::InstrumentTable& instruments)
     : options_(std::move(options)), clock_(clock), instruments_(instruments) {
   BITTEN_CHECK(options_.Validate().has_value(), "invalid EngineOptions (call Validate() first)");
+}
+
+void Engine::SetOpenExposure(std::vector<citadel::OpenPosition> positions) {
+  exposure_ = std::move(positions);
+}
+
+void Engine::SetNewsCalendar(std::shared_ptr<const citadel::NewsCalendar> calendar) {
+  calendar_ = std::move(calendar);
+}
+
+const SymbolContext* Engine::context(const std::string& symbol) const {
+  auto it = symbols_.find(symbol);
+  return it == symbols_.end() ? nullptr : &it->second.context;
 }
 
 double Engine::MinStopPips(const market::Instrument& inst) const {
@@ -71,7 +128,7 @@ double Engine::MinStopPips(const market::Instrument& inst) const {
 
 std::optional<Signal> Engine::OnBar(const market::Bar& bar) {
   const market::Instrument* inst = instruments_.Find(bar.symbol);
-  if (!inst || bar.timeframe != market::Timeframe::kM1) {
+  if (!inst || bar.timeframe != Timeframe::kM1) {
     ++stats_.ignored_bars;
     return std::nullopt;
   }
@@ -85,45 +142,71 @@ std::optional<Signal> Engine::OnBar(const market::Bar& bar) {
   st.last_bar_time = bar.time;
   ++stats_.bars;
 
-  st.fast.Update(bar.close);
-  st.slow.Update(bar.close);
-  st.rsi.Update(bar.close);
-  st.atr.Update(bar.high, bar.low, bar.close);
-
+  st.context.Add(bar);
+  const TimeframeState& m1 = st.context.tf(Timeframe::kM1);
   const double spread_pips = std::max(0.0, bar.ask_close - bar.close) / inst->pip_size;
   const std::optional<double> atr_pips =
-      st.atr.ready() ? std::optional<double>(st.atr.value() / inst->pip_size) : std::nullopt;
+      m1.atr.ready() ? std::optional<double>(m1.atr.value() / inst->pip_size) : std::nullopt;
   // The shield compares this bar with the history before it; the history takes the bar after.
   std::optional<Signal> signal = Evaluate(bar, *inst, st, spread_pips, atr_pips);
   st.shield.Update(spread_pips, atr_pips);
+  if (m1.ema21.ready()) st.prev_diff = m1.ema9.value() - m1.ema21.value();
   return signal;
 }
 
-std::optional<Signal> Engine::Evaluate(const market::Bar& bar, const market::Instrument& instrument,
+std::optional<Signal> Engine::Evaluate(const market::Bar& bar, const market::Instrument& inst,
                                        SymbolState& st, double spread_pips,
                                        std::optional<double> atr_pips) {
-  const market::Instrument* inst = &instrument;
-  if (!st.fast.ready() || !st.slow.ready()) return std::nullopt;
-  const double diff = st.fast.value() - st.slow.value();
-  const std::optional<double> prev = st.prev_diff;
-  st.prev_diff = diff;
-  if (!prev || !st.rsi.ready() || !st.atr.ready()) return std::nullopt;
-
-  const bool cross_up = *prev <= 0 && diff > 0;
-  const bool cross_down = *prev >= 0 && diff < 0;
-  if (!cross_up && !cross_down) return std::nullopt;
-  const double rsi = st.rsi.value();
-  const bool buy = cross_up && rsi > options_.rsi_low && rsi < options_.rsi_high;
-  const bool sell = cross_down && rsi > 100 - options_.rsi_high && rsi < 100 - options_.rsi_low;
-  if (!buy && !sell) return std::nullopt;
+  const SymbolContext& ctx = st.context;
+  std::vector<setups::Candidate> candidates;
+  for (const std::string& name : options_.setups) {
+    std::optional<setups::Candidate> c;
+    if (name == setups::kTrendPullback) {
+      c = setups::TrendPullback(ctx, options_.setup);
+    } else if (name == setups::kSqueezeBreakout) {
+      c = setups::SqueezeBreakout(ctx, options_.setup);
+    } else if (name == setups::kRangeReversal) {
+      c = setups::RangeReversal(ctx, options_.setup);
+    } else if (name == setups::kEmaCrossRsi) {
+      c = setups::EmaCrossRsi(ctx, options_.setup, st.prev_diff);
+    }
+    if (c) candidates.push_back(*c);
+  }
+  if (candidates.empty()) return std::nullopt;
   ++stats_.setups;
 
+  if (std::find(options_.no_trade_hours_utc.begin(), options_.no_trade_hours_utc.end(),
+                HourOf(bar.time)) != options_.no_trade_hours_utc.end()) {
+    ++stats_.refused_session;
+    return std::nullopt;
+  }
+  const TimeframeState& m5 = ctx.tf(Timeframe::kM5);
+  if (!m5.atr.ready()) {
+    ++stats_.refused_warmup;
+    return std::nullopt;
+  }
+
   // Stop distance in whole price points, rounded up so the floor holds after rounding.
-  const double point = 1.0 / Pow10(inst->digits);
-  const double stop_pips_raw = std::max(options_.atr_stop_multiple * *atr_pips, MinStopPips(*inst));
+  const double point = 1.0 / Pow10(inst.digits);
+  const double atr_stop = options_.stop_atr_multiple * m5.atr.value() / inst.pip_size;
+  const double stop_pips_raw = std::max(atr_stop, MinStopPips(inst));
   const auto stop_points =
-      static_cast<std::int64_t>(std::ceil(stop_pips_raw * inst->pip_size / point - 1e-9));
-  const double stop_pips = static_cast<double>(stop_points) * point / inst->pip_size;
+      static_cast<std::int64_t>(std::ceil(stop_pips_raw * inst.pip_size / point - 1e-9));
+  const double stop_pips = static_cast<double>(stop_points) * point / inst.pip_size;
+
+  // The best candidate by confidence; ties to the earlier setup.
+  const setups::Candidate* best = nullptr;
+  int confidence = -1;
+  for (const setups::Candidate& c : candidates) {
+    const int conf = ScoreConfidence(ctx, c.side, c.quality, spread_pips, stop_pips,
+                                     options_.max_spread_to_stop, bar.time)
+                         .Total();
+    if (conf > confidence) {
+      confidence = conf;
+      best = &c;
+    }
+  }
+  ++stats_.setups_by_name[std::string(best->setup)];
 
   if (spread_pips > options_.max_spread_to_stop * stop_pips) {
     ++stats_.refused_spread;
@@ -133,39 +216,52 @@ std::optional<Signal> Engine::Evaluate(const market::Bar& bar, const market::Ins
     ++stats_.refused_spacing;
     return std::nullopt;
   }
-
-  // Confidence sub-scores (see the header).
-  const double rsi_score =
-      std::clamp(40.0 * (1.0 - std::fabs(rsi - (buy ? 60.0 : 40.0)) / 10.0), 0.0, 40.0);
-  const double atr_price = st.atr.value();
-  const double sep_score =
-      atr_price > 0 ? 30.0 * std::min(1.0, std::fabs(diff) / (0.25 * atr_price)) : 0.0;
-  const double spread_score =
-      std::clamp(30.0 * (1.0 - spread_pips / (options_.max_spread_to_stop * stop_pips)), 0.0, 30.0);
-  const int confidence =
-      std::clamp(static_cast<int>(std::lround(rsi_score + sep_score + spread_score)), 0, 100);
+  const TimeMs day = DayOf(bar.time);
+  const int symbol_today = st.day == day ? st.day_signals : 0;
+  const int all_today = day_ == day ? day_signals_ : 0;
+  if ((options_.max_signals_per_symbol_day > 0 &&
+       symbol_today >= options_.max_signals_per_symbol_day) ||
+      (options_.max_signals_per_day > 0 && all_today >= options_.max_signals_per_day)) {
+    ++stats_.refused_daily_cap;
+    return std::nullopt;
+  }
 
   Signal s;
+  const bool buy = best->side == market::Side::kBuy;
   s.symbol = bar.symbol;
-  s.side = buy ? market::Side::kBuy : market::Side::kSell;
+  s.side = best->side;
   s.signal_class = confidence >= options_.precision_min_confidence ? SignalClass::kPrecisionStrike
                                                                    : SignalClass::kRapidAssault;
-  s.setup = "ema_cross_rsi";
+  s.setup = std::string(best->setup);
   s.bar_time = bar.time;
-  s.digits = inst->digits;
+  s.digits = inst.digits;
   const double rr =
       s.signal_class == SignalClass::kPrecisionStrike ? options_.rr_precision : options_.rr_rapid;
   const auto tp_points =
       static_cast<std::int64_t>(std::llround(static_cast<double>(stop_points) * rr));
   const double dir = buy ? 1.0 : -1.0;
-  s.entry = RoundTo(buy ? bar.ask_close : bar.close, inst->digits);
-  s.sl = RoundTo(s.entry - dir * static_cast<double>(stop_points) * point, inst->digits);
-  s.tp = RoundTo(s.entry + dir * static_cast<double>(tp_points) * point, inst->digits);
-  s.sl_pips = static_cast<double>(stop_points) * point / inst->pip_size;
-  s.tp_pips = static_cast<double>(tp_points) * point / inst->pip_size;
+  s.entry = RoundTo(buy ? bar.ask_close : bar.close, inst.digits);
+  s.sl = RoundTo(s.entry - dir * static_cast<double>(stop_points) * point, inst.digits);
+  s.tp = RoundTo(s.entry + dir * static_cast<double>(tp_points) * point, inst.digits);
+  s.sl_pips = stop_pips;
+  s.tp_pips = static_cast<double>(tp_points) * point / inst.pip_size;
   s.spread_pips = spread_pips;
   s.confidence = confidence;
-  s.shield = citadel::ScoreShield(st.shield.Inputs(spread_pips, atr_pips, bar.time));
+
+  std::optional<citadel::NewsEvent> news;
+  s.shield = ScoreShield(s, inst, st, atr_pips, &news);
+  if (options_.news_blocks && news && news->impact == citadel::Impact::kHigh) {
+    ++stats_.blocked_news;
+    Block(s, fmt::format("news blackout: {} {} at {}", news->currency, news->title,
+                         FormatUtcTime(news->time)));
+    return std::nullopt;
+  }
+  if (s.shield.score < options_.block_below) {
+    ++stats_.blocked_shield;
+    Block(s, fmt::format("shield {:.1f} < {:.1f}", s.shield.score, options_.block_below));
+    return std::nullopt;
+  }
+
   s.created_at = clock_.NowMs();
   s.expires_at =
       s.created_at + (s.signal_class == SignalClass::kPrecisionStrike ? options_.ttl_precision_ms
@@ -173,8 +269,71 @@ std::optional<Signal> Engine::Evaluate(const market::Bar& bar, const market::Ins
   s.signal_id = NewUuidV7(clock_);
   s.signal_hash = ComputeSignalHash(s);
   st.last_signal_bar_time = bar.time;
+  st.day = day;
+  st.day_signals = symbol_today + 1;
+  day_ = day;
+  day_signals_ = all_today + 1;
   ++stats_.signals;
+  ++stats_.signals_by_name[s.setup];
   return s;
+}
+
+Shield Engine::ScoreShield(const Signal& s, const market::Instrument& inst, const SymbolState& st,
+                           std::optional<double> atr_pips,
+                           std::optional<citadel::NewsEvent>* news) {
+  const citadel::ShieldOptions& o = options_.citadel;
+  const SymbolContext& ctx = st.context;
+  std::vector<citadel::Component> parts;
+  std::string note;
+  const std::optional<double> median = st.shield.MedianSpread(&note);
+  parts.push_back(citadel::SpreadComponent(s.spread_pips, median, note, o.w_spread));
+  note.clear();
+  const std::optional<double> avg_atr = st.shield.AverageAtr(&note);
+  if (!atr_pips) note = "ATR not ready";
+  parts.push_back(citadel::VolatilityComponent(atr_pips, avg_atr, note, o.w_volatility));
+  parts.push_back(
+      citadel::AlignmentComponent(s.side,
+                                  {ctx.tf(Timeframe::kM5).trend(), ctx.tf(Timeframe::kM15).trend(),
+                                   ctx.tf(Timeframe::kH1).trend(), ctx.tf(Timeframe::kH4).trend()},
+                                  o.w_alignment));
+  parts.push_back(citadel::SessionComponent(s.bar_time, o.w_session));
+  parts.push_back(citadel::LiquidityComponent(s.side, s.entry, s.tp_pips, inst, ctx.m5_bars(), o));
+
+  citadel::Component n{"news", o.w_news, std::nullopt, ""};
+  if (!calendar_) {
+    n.detail = "no calendar";
+  } else if (!calendar_->Covers(s.bar_time)) {
+    n.detail = "calendar does not cover this day";
+  } else {
+    *news = calendar_->Nearby(s.bar_time, {inst.base_ccy, inst.quote_ccy},
+                              o.news_before_min * 60'000LL, o.news_after_min * 60'000LL);
+    if (!*news || (*news)->impact == citadel::Impact::kLow) {
+      n.score = 10;
+      n.detail = fmt::format("no {}/{} event within {}/{} min", inst.base_ccy, inst.quote_ccy,
+                             o.news_before_min, o.news_after_min);
+    } else {
+      n.score = (*news)->impact == citadel::Impact::kHigh ? 0.0 : 6.0;
+      n.detail = fmt::format("{} {} {} at {}",
+                             (*news)->impact == citadel::Impact::kHigh ? "high" : "medium",
+                             (*news)->currency, (*news)->title, FormatUtcTime((*news)->time));
+    }
+  }
+  parts.push_back(std::move(n));
+
+  parts.push_back(citadel::CorrelationComponent(
+      inst, s.side, exposure_, instruments_,
+      [this](const std::string& symbol) -> const citadel::CloseSeries* {
+        auto it = symbols_.find(symbol);
+        return it == symbols_.end() ? nullptr : &it->second.context.m15_closes();
+      },
+      o));
+  return citadel::Combine(parts, o);
+}
+
+void Engine::Block(const Signal& s, std::string reason) {
+  BlockedSignal b{s.symbol, s.side, s.setup, s.bar_time, s.confidence, s.shield, std::move(reason)};
+  recent_blocked_.push_back(std::move(b));
+  while (recent_blocked_.size() > options_.recent_blocked_limit) recent_blocked_.pop_front();
 }
 
 }  // namespace bitten::venom

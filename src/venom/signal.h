@@ -27,7 +27,9 @@ ShieldBand BandForScore(double score);  // ≥8, ≥6, ≥4, <4
 struct Shield {
   double score = 0;  // 0–10, one decimal
   ShieldBand band = ShieldBand::kUnverified;
-  std::string explanation;  // one line, e.g. "spread 1.1 pips (normal 1.0); ATR regime normal"
+  std::string explanation;  // one line per venom/citadel/shield.h, e.g. "spread 10.0 (...); ..."
+  // Multiplier of the tier's risk for missions built from this signal, per band (options).
+  double size_multiplier = 1.0;
 };
 
 struct Signal {
@@ -35,7 +37,7 @@ struct Signal {
   std::string symbol;
   market::Side side = market::Side::kBuy;
   SignalClass signal_class = SignalClass::kRapidAssault;
-  std::string setup;                 // e.g. "ema_cross_rsi"
+  std::string setup;                 // e.g. "trend_pullback" (docs/venom.md)
   TimeMs bar_time = 0;               // open time of the M1 bar that triggered it
   double entry = 0, sl = 0, tp = 0;  // absolute prices at the instrument's digits
   int digits = 5;

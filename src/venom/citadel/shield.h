@@ -1,22 +1,29 @@
-// CITADEL, the shield score of a signal (skeleton): how safe the market conditions are for a trade
-// right now, 0–10 with one decimal, from real inputs only. Three components, each scored 0–10:
+// CITADEL, the shield score of a signal: how safe the market around it is, 0–10 with one decimal,
+// from seven components computed on real inputs. A component that lacks its data says
+// "insufficient data" (and why) and is left out of the score: nothing is invented for it.
 //
-//   spread   the current spread against the running median spread of the symbol (ratio r):
-//            10 when r <= 1, falling linearly to 0 at r = 2.5.
-//   atr      the current ATR against its running average (ratio q): 10 for 0.8 <= q <= 1.5 (normal
-//            regime); below, 10 × q / 0.8 (dead market); above, falling linearly to 0 at q = 3
-//            (volatility spike).
-//   session  the UTC hour of the bar: 12–16 London/New York overlap 10; 07–12 London 8;
-//            16–20 New York 6; 20–22 late New York 4; 22–07 Asia / rollover 3.
+//   component    weight  score 0–10
+//   spread       0.20    spread now vs the running median of the symbol's last 240 M1 spreads
+//                        (needs 30): 10 when ratio r <= 1, falling linearly to 0 at r = 2.5
+//   volatility   0.15    M1 ATR(14) vs its 120-bar EMA (ratio q): 10 for 0.8 <= q <= 1.5; below
+//                        10 × q / 0.8 (dead market); above falling to 0 at q = 3 (spike)
+//   alignment    0.15    trend (context.h) of M5, M15, H1, H4 vs the side, weights 0.2/0.3/0.3/0.2:
+//                        with 1, neutral 0.5, against 0, over the timeframes that are ready
+//                        (insufficient with fewer than two ready)
+//   session      0.10    UTC hour: 12–16 London/New York overlap 10; 07–12 London 8; 16–20 New
+//                        York 6; 20–22 late New York 4; 22–07 Asia/rollover 3
+//   liquidity    0.15    liquidity.h: nearest swing level or round number in the trade's path
+//   news         0.10    news_calendar.h: high-impact event of either currency inside the window 0,
+//                        medium-impact 6, none 10; insufficient without a calendar covering the day
+//   correlation  0.15    exposure.h: worst effective correlation with open positions
 //
-// The score is the weighted mean (spread 0.40, atr 0.35, session 0.25) of the components that have
-// data, re-normalised over those weights. A component without enough history says "insufficient
-// data" in the explanation and is left out: no value is invented for it. Band from BandForScore
-// (venom/signal.h). ShieldHistory keeps the per-symbol running inputs (O(1) per bar; the median is
-// taken over a bounded window only when a shield is scored). Pure functions / single-owner state;
-// not thread-safe.
+// Score = weighted mean over the components that have data, rounded to one decimal. If those
+// carry less than min_coverage of the total weight the score is capped at 3.9 (UNVERIFIED): too
+// little was verified. Band from BandForScore (venom/signal.h); size multiplier per band from the
+// options. Pure functions, plus ShieldHistory (single-owner state); not thread-safe.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <deque>
 #include <optional>
@@ -24,29 +31,64 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "base/error.h"
+#include "market/types.h"
 #include "venom/indicators.h"
 #include "venom/signal.h"
 
 namespace bitten::venom::citadel {
 
-struct ShieldInputs {
-  double spread_pips = 0;                    // spread at the signal bar's close
-  std::optional<double> median_spread_pips;  // running median; nullopt: insufficient history
-  std::optional<double> atr_pips;            // current ATR; nullopt: not ready
-  std::optional<double> average_atr_pips;    // running average of the ATR; nullopt: not ready
-  TimeMs bar_time = 0;                       // UTC, for the session
-  // Filled in the explanation when a component lacks data, e.g. "12 of 30 bars".
-  std::string spread_history_note;
-  std::string atr_history_note;
+struct Component {
+  std::string name;             // "spread", "volatility", ...
+  double weight = 0;            // from ShieldOptions
+  std::optional<double> score;  // 0–10; nullopt: insufficient data
+  std::string detail;           // short text: the inputs, or why data is insufficient
 };
 
-Shield ScoreShield(const ShieldInputs& in);
+struct ShieldOptions {
+  // Component weights, in the order of the table above. Defaults: 0.20 0.15 0.15 0.10 0.15 0.10
+  // 0.15.
+  double w_spread = 0.20, w_volatility = 0.15, w_alignment = 0.15, w_session = 0.10,
+         w_liquidity = 0.15, w_news = 0.10, w_correlation = 0.15;
+  // Share of the total weight that must have data, else the score is capped at 3.9. Default: 0.5.
+  double min_coverage = 0.5;
+  // Size multiplier per band (mission sizing multiplies the tier's risk by it).
+  // Defaults: APPROVED 1.0, ACTIVE 0.75, VOLATILITY_ZONE 0.5, UNVERIFIED 0.25.
+  double size_approved = 1.0, size_active = 0.75, size_volatility_zone = 0.5,
+         size_unverified = 0.25;
+  // News window around an event: minutes before and after. Defaults: 30, 30.
+  int news_before_min = 30;
+  int news_after_min = 30;
+  // Round-number grid in pips of the instrument (00 and 50 levels). Default: 50.
+  double round_number_step_pips = 50;
+  // M5 bars needed before swing levels count. Default: 12 (one hour).
+  std::size_t min_swing_bars = 12;
+  // Common M15 returns needed to use a measured correlation instead of the currency-leg rule.
+  // Default: 30.
+  int min_correlation_returns = 30;
 
-// The per-symbol component scores, exposed for tests and for the docs.
+  void Validate(std::vector<std::string>& problems) const;
+  double SizeMultiplier(ShieldBand band) const;
+};
+
+// Combines components into score, band, size multiplier and the one-line explanation
+// ("spread 10.0 (1.1 vs 1.0 pips); ...; news: insufficient data (no calendar)").
+Shield Combine(const std::vector<Component>& components, const ShieldOptions& options);
+
+// The simple components.
 double SpreadScore(double spread_pips, double median_spread_pips);
 double AtrRegimeScore(double atr_pips, double average_atr_pips);
 double SessionScore(TimeMs bar_time);
 const char* SessionName(TimeMs bar_time);
+
+Component SpreadComponent(double spread_pips, std::optional<double> median_spread_pips,
+                          const std::string& history_note, double weight);
+Component VolatilityComponent(std::optional<double> atr_pips, std::optional<double> average_pips,
+                              const std::string& history_note, double weight);
+Component SessionComponent(TimeMs bar_time, double weight);
+// trends: M5, M15, H1, H4 (nullopt: not ready).
+Component AlignmentComponent(market::Side side, const std::array<std::optional<int>, 4>& trends,
+                             double weight);
 
 struct ShieldHistoryOptions {
   // Bars of spread history kept for the median. Default: 240 (four hours of M1).
@@ -57,14 +99,15 @@ struct ShieldHistoryOptions {
   int atr_average_period = 120;
 };
 
-// Running inputs of one symbol. Feed every bar (after scoring the bar's shield, so a bar is
-// compared with the history before it).
+// Running spread and ATR inputs of one symbol (M1). Feed every bar after scoring the bar's shield,
+// so a bar is compared with the history before it.
 class ShieldHistory {
  public:
   explicit ShieldHistory(ShieldHistoryOptions options = {});
   void Update(double spread_pips, std::optional<double> atr_pips);
-  // Inputs for a shield now: history fields filled when there is enough of it.
-  ShieldInputs Inputs(double spread_pips, std::optional<double> atr_pips, TimeMs bar_time) const;
+  // Median of the window, or nullopt with `note` saying how much history there is.
+  std::optional<double> MedianSpread(std::string* note) const;
+  std::optional<double> AverageAtr(std::string* note) const;
 
  private:
   ShieldHistoryOptions options_;
