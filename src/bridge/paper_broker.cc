@@ -71,6 +71,55 @@ std::vector<CloseEvent> PaperBroker::OnQuote(const market::Tick& tick) {
   return closes;
 }
 
+std::vector<CloseEvent> PaperBroker::OnBar(const market::Bar& bar) {
+  std::vector<CloseEvent> closes;
+  const TimeMs end = bar.time + market::TimeframeMs(bar.timeframe);
+  for (auto it = positions_.begin(); it != positions_.end();) {
+    const PaperPosition& p = it->second;
+    if (p.symbol != bar.symbol) {
+      ++it;
+      continue;
+    }
+    const market::Instrument* inst = instruments_.Find(p.symbol);
+    BITTEN_CHECK(inst != nullptr, "open position on a symbol that is not in the table");
+    const double slip = options_.slippage_points * std::pow(10.0, -inst->digits);
+    const bool buy = p.side == market::Side::kBuy;
+    // The side of the bar the position closes on: the bid for a BUY, the ask for a SELL.
+    const double open = buy ? bar.open : bar.ask_open;
+    const double high = buy ? bar.high : bar.ask_high;
+    const double low = buy ? bar.low : bar.ask_low;
+    // "Beyond" in the losing direction (sl) and the winning direction (tp) of this position.
+    auto through_sl = [&](double price) {
+      return p.sl > 0 && (buy ? price <= p.sl : price >= p.sl);
+    };
+    auto through_tp = [&](double price) {
+      return p.tp > 0 && (buy ? price >= p.tp : price <= p.tp);
+    };
+    auto stop_fill = [&](double price) {
+      return RoundTo(buy ? price - slip : price + slip, inst->digits);
+    };
+    std::optional<std::pair<double, const char*>> exit;
+    if (through_sl(open)) {
+      exit = {stop_fill(open), "sl"};  // gapped through the stop: filled at the gap price
+    } else if (through_tp(open)) {
+      exit = {open, "tp"};  // gapped through the target: a limit fills at the better price
+    } else if (through_sl(buy ? low : high)) {
+      exit = {stop_fill(p.sl), "sl"};  // stop first when both are touched in this bar
+    } else if (through_tp(buy ? high : low)) {
+      exit = {p.tp, "tp"};
+    }
+    if (!exit) {
+      ++it;
+      continue;
+    }
+    auto next = std::next(it);
+    closes.push_back(CloseAt(it, exit->first, exit->second, end));
+    it = next;
+  }
+  quotes_[bar.symbol] = {bar.close, bar.ask_close};
+  return closes;
+}
+
 CloseEvent PaperBroker::CloseAt(std::map<std::int64_t, PaperPosition>::iterator it, double price,
                                 std::string reason, TimeMs now) {
   CloseEvent ev;

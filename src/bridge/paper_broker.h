@@ -21,6 +21,16 @@
 //     converted to the account currency like market::PipValuePerLot (direct or inverse pair with
 //     the account currency, at the bid), rounded to 2 decimals. Swap and commission are 0.
 //
+//   - OnBar resolves a whole bar (bid OHLC and ask OHLC) for the backtester, conservatively:
+//     a BUY exits on the bid side of the bar, a SELL on the ask side. First the bar's open: when it
+//     is already through a stop (a gap, e.g. over a weekend), the position closes at the open
+//     price, not at the stop level (sl checked before tp). Otherwise sl is touched when the
+//     exit side's low (BUY) / high (SELL) reaches it, tp when the exit side's high (BUY) / low
+//     (SELL) reaches it; when both are touched in the same bar the stop wins (the path inside a
+//     bar is unknown, so assume the worst); a touched level fills at the level itself. Adverse
+//     slippage (slippage_points) applies to stop exits (they become market orders), never to tp
+//     (a limit order). Then the bar's close becomes the current quote.
+//
 // Prices are rounded to the symbol's digits. Not thread-safe: one owner (the paper bridge thread or
 // the backtest loop).
 #pragma once
@@ -107,6 +117,11 @@ class PaperBroker final : public market::QuoteSource {
   // Updates the quote and closes the positions of tick.symbol whose SL or TP is touched, in ticket
   // order. Returns the closes (balance already updated).
   std::vector<CloseEvent> OnQuote(const market::Tick& tick);
+
+  // Resolves the SL/TP of the positions of bar.symbol over the bar (rules above), in ticket
+  // order, at bar time + the bar's length; then sets the quote to {close, ask_close}. Returns the
+  // closes (balance already updated).
+  std::vector<CloseEvent> OnBar(const market::Bar& bar);
 
   OpenOutcome Open(const OpenRequest& request, TimeMs now);
 

@@ -166,5 +166,108 @@ TEST_F(PaperBrokerTest, CloseByFireIdAtTheCurrentQuote) {
   EXPECT_EQ(again.error().code, "no_position");
 }
 
+// ---------------------------------------------------------------------------------------------
+// OnBar: the backtester's bar-by-bar resolution (bid OHLC and ask OHLC), on constructed bars.
+
+// An EURUSD M1 bar with the given bid OHLC and the ask `spread` above every bid price.
+market::Bar B(double o, double h, double l, double c, double spread = 0.00010,
+              TimeMs t = 1'400'000'000'000) {
+  market::Bar b;
+  b.symbol = "EURUSD";
+  b.time = t;
+  b.open = o, b.high = h, b.low = l, b.close = c;
+  b.ask_open = o + spread, b.ask_high = h + spread, b.ask_low = l + spread;
+  b.ask_close = c + spread;
+  return b;
+}
+
+TEST_F(PaperBrokerTest, BarTouchingBothLevelsTakesTheStopFirst) {
+  broker_.OnBar(B(1.08500, 1.08520, 1.08480, 1.08500));
+  ASSERT_TRUE(broker_.Open(Req("buy", "EURUSD", Side::kBuy, 1, 1.08400, 1.08700), 1).filled());
+  ASSERT_TRUE(broker_.Open(Req("sell", "EURUSD", Side::kSell, 1, 1.08600, 1.08300), 1).filled());
+  // Bid 1.08250 .. 1.08750 and ask 1.08260 .. 1.08760: both levels of both positions touched.
+  auto closes = broker_.OnBar(B(1.08500, 1.08750, 1.08250, 1.08500));
+  ASSERT_EQ(closes.size(), 2u);
+  EXPECT_EQ(closes[0].position.fire_id, "buy");
+  EXPECT_EQ(closes[0].reason, "sl");
+  EXPECT_DOUBLE_EQ(closes[0].close_price, 1.08400);  // at the stop level, inside the bar
+  EXPECT_DOUBLE_EQ(closes[0].profit, -110.0);        // (1.08400 - 1.08510) x 100000: spread paid
+  EXPECT_EQ(closes[1].position.fire_id, "sell");
+  EXPECT_EQ(closes[1].reason, "sl");
+  EXPECT_DOUBLE_EQ(closes[1].close_price, 1.08600);
+  EXPECT_DOUBLE_EQ(closes[1].profit, -100.0);  // sold at the bid 1.08500, bought back at 1.08600
+  EXPECT_EQ(closes[0].time, 1'400'000'000'000 + 60'000);  // at the bar's end
+}
+
+TEST_F(PaperBrokerTest, BuyExitsOnTheBidSellOnTheAsk) {
+  broker_.OnBar(B(1.08500, 1.08520, 1.08480, 1.08500));
+  ASSERT_TRUE(broker_.Open(Req("buy", "EURUSD", Side::kBuy, 1, 1.08300, 1.08700), 1).filled());
+  ASSERT_TRUE(broker_.Open(Req("sell", "EURUSD", Side::kSell, 1, 1.08700, 1.08300), 1).filled());
+  // The ask touches 1.08700 (the SELL's stop), the bid does not (high 1.08695): only the SELL
+  // closes; a BUY's target needs the bid.
+  auto closes = broker_.OnBar(B(1.08500, 1.08695, 1.08480, 1.08600));
+  ASSERT_EQ(closes.size(), 1u);
+  EXPECT_EQ(closes[0].position.fire_id, "sell");
+  EXPECT_EQ(closes[0].reason, "sl");
+  // The bid reaches the BUY's target.
+  closes = broker_.OnBar(B(1.08600, 1.08700, 1.08580, 1.08650));
+  ASSERT_EQ(closes.size(), 1u);
+  EXPECT_EQ(closes[0].position.fire_id, "buy");
+  EXPECT_EQ(closes[0].reason, "tp");
+  EXPECT_DOUBLE_EQ(closes[0].close_price, 1.08700);
+  EXPECT_DOUBLE_EQ(closes[0].profit, 190.0);  // bought at the ask 1.08510
+}
+
+TEST_F(PaperBrokerTest, GapThroughTheStopFillsAtTheGapPrice) {
+  broker_.OnBar(B(1.08500, 1.08520, 1.08480, 1.08500));
+  ASSERT_TRUE(broker_.Open(Req("buy", "EURUSD", Side::kBuy, 1, 1.08400, 1.08700), 1).filled());
+  ASSERT_TRUE(broker_.Open(Req("sell", "EURUSD", Side::kSell, 1, 1.08700, 1.08300), 1).filled());
+  // Monday's first bar opens 30 pips lower than Friday's close: through the BUY's stop (filled at
+  // the open 1.08200, not at 1.08400) and through the SELL's target 1.08300 (filled at the ask
+  // open).
+  auto closes = broker_.OnBar(
+      B(1.08200, 1.08250, 1.08150, 1.08220, 0.00010, 1'400'000'000'000 + 48 * 3'600'000));
+  ASSERT_EQ(closes.size(), 2u);
+  EXPECT_EQ(closes[0].reason, "sl");
+  EXPECT_DOUBLE_EQ(closes[0].close_price, 1.08200);
+  EXPECT_DOUBLE_EQ(closes[0].profit, -310.0);
+  EXPECT_EQ(closes[1].reason, "tp");
+  EXPECT_DOUBLE_EQ(closes[1].close_price, 1.08210);  // the ask at the open, better than 1.08300
+  EXPECT_DOUBLE_EQ(closes[1].profit, 290.0);
+}
+
+TEST_F(PaperBrokerTest, StopExitsSlipAdverselyTargetsDoNot) {
+  PaperBroker slippy(PaperBroker::Options{.slippage_points = 3},
+                     market::InstrumentTable::Defaults());
+  slippy.OnBar(B(1.08500, 1.08520, 1.08480, 1.08500));
+  OpenRequest loser = Req("loser", "EURUSD", Side::kBuy, 1, 1.08400, 1.08700);
+  OpenRequest winner = Req("winner", "EURUSD", Side::kSell, 1, 1.08800, 1.08420);
+  const OpenOutcome l = slippy.Open(loser, 1);
+  const OpenOutcome w = slippy.Open(winner, 1);
+  ASSERT_TRUE(l.filled() && w.filled());
+  EXPECT_DOUBLE_EQ(l.position->open_price, 1.08513);
+  EXPECT_DOUBLE_EQ(w.position->open_price, 1.08497);
+  auto closes = slippy.OnBar(B(1.08450, 1.08460, 1.08390, 1.08400));
+  ASSERT_EQ(closes.size(), 2u);
+  EXPECT_EQ(closes[0].reason, "sl");
+  EXPECT_DOUBLE_EQ(closes[0].close_price, 1.08397);  // stop 1.08400 - 3 points
+  EXPECT_EQ(closes[1].reason, "tp");
+  EXPECT_DOUBLE_EQ(closes[1].close_price, 1.08420);  // the limit level exactly
+}
+
+TEST_F(PaperBrokerTest, BarWithoutTouchKeepsThePositionAndUpdatesTheQuote) {
+  broker_.OnBar(B(1.08500, 1.08520, 1.08480, 1.08500));
+  ASSERT_TRUE(broker_.Open(Req("buy", "EURUSD", Side::kBuy, 1, 1.08400, 1.08700), 1).filled());
+  EXPECT_TRUE(broker_.OnBar(B(1.08500, 1.08690, 1.08401, 1.08600)).empty());
+  EXPECT_EQ(broker_.positions().size(), 1u);
+  EXPECT_EQ(broker_.Quote("EURUSD")->first, 1.08600);
+  EXPECT_EQ(broker_.Quote("EURUSD")->second, 1.08610);
+  // Bars of another symbol leave it alone.
+  market::Bar other = B(1.0, 2.0, 0.5, 1.0);
+  other.symbol = "GBPUSD";
+  EXPECT_TRUE(broker_.OnBar(other).empty());
+  EXPECT_EQ(broker_.positions().size(), 1u);
+}
+
 }  // namespace
 }  // namespace bitten::bridge
