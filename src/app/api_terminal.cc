@@ -1,10 +1,21 @@
 #include "app/api_terminal.h"
 
+#include <charconv>
+#include <optional>
+#include <string_view>
+
 #include "app/api_common.h"
 
 namespace bitten::app {
 
 namespace {
+
+std::optional<TimeMs> ParseInt(std::string_view s) {
+  TimeMs v = 0;
+  const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+  return v;
+}
 
 TerminalCall CallOf(const web::Request& req) {
   TerminalCall call;
@@ -28,6 +39,29 @@ void RegisterTerminalRoutes(web::Router& router, Core& core) {
   });
   router.Post("/api/heartbeat", [&core](const web::Request& req, web::Responder responder) {
     core.PostHeartbeat(CallOf(req), ReplyTo(std::move(responder)));
+  });
+  // Long poll for the next command (docs/protocol.md "HTTP transport"): ?terminal=<id> must name
+  // the signing terminal; optional &wait_ms=<0..25000> (default 25000).
+  router.Get("/api/bridge/next", [&core](const web::Request& req, web::Responder responder) {
+    TerminalCall call = CallOf(req);
+    if (req.Query("terminal") != call.terminal_id) {
+      responder.Send(web::JsonError(400, "bad_request",
+                                    "query parameter terminal must name the signing terminal "
+                                    "(X-Bitten-Terminal)"));
+      return;
+    }
+    TimeMs wait_ms = 25'000;
+    if (const std::string_view w = req.Query("wait_ms"); !w.empty()) {
+      const auto v = ParseInt(w);
+      if (!v || *v < 0 || *v > 25'000) {
+        responder.Send(
+            web::JsonError(400, "bad_request", "wait_ms must be an integer from 0 to 25000"));
+        return;
+      }
+      wait_ms = *v;
+    }
+    core.BridgeNext(std::move(call), wait_ms,
+                    [responder](web::Response r) { responder.Send(std::move(r)); });
   });
 }
 

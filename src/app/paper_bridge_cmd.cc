@@ -62,12 +62,27 @@ struct PaperBridgeArgs {
   double for_seconds = 0;
   bool exit_at_end = false;
   std::string log_level = "info";
+  int terminals = 1;
+  int stops_level = 0;
+  long long market_closed_after_ms = 0;
 };
 
+// With --terminals N > 1: terminal i (1-based) is "<terminal>-<i>" in folder
+// "<dir>/<terminal>-<i>".
+std::string TerminalIdOf(const PaperBridgeArgs& a, int i) {
+  return a.terminals == 1 ? a.terminal : a.terminal + "-" + std::to_string(i);
+}
+std::filesystem::path DirOf(const PaperBridgeArgs& a, int i) {
+  return a.terminals == 1 ? std::filesystem::path(a.dir)
+                          : std::filesystem::path(a.dir) / TerminalIdOf(a, i);
+}
+
 int RunPaperBridge(const PaperBridgeArgs& a) {
-  if (!IsValidTerminalId(a.terminal)) {
-    return ReportFailure(Error{"usage", "paper-bridge: --terminal '" + a.terminal +
-                                            "' must match [a-z0-9][a-z0-9-]{0,31}"});
+  for (int i = 1; i <= a.terminals; ++i) {
+    if (!IsValidTerminalId(TerminalIdOf(a, i))) {
+      return ReportFailure(Error{"usage", "paper-bridge: --terminal '" + TerminalIdOf(a, i) +
+                                              "' must match [a-z0-9][a-z0-9-]{0,31}"});
+    }
   }
   if (!IsValidSecretHex(a.secret_hex)) {
     return ReportFailure(Error{"usage", "paper-bridge: --secret must be 64 hex digits"});
@@ -82,50 +97,66 @@ int RunPaperBridge(const PaperBridgeArgs& a) {
   SetupLogging({a.log_level});
 
   static const RealClock clock;
-  FeedOptions feed_options;
-  feed_options.data = a.data;
-  feed_options.symbol = a.data.empty() || a.symbol_given ? a.symbol : std::string();
-  feed_options.seed = a.seed;
-  feed_options.start_time = clock.NowMs();
-  auto feed = MakeTickSource(feed_options);
-  if (!feed) return ReportFailure(feed.error());
-
-  bridge::PaperBridge::Options options;
-  options.dir = a.dir;
-  options.terminal_id = a.terminal;
-  options.secret = *FromHex(a.secret_hex);
-  options.currency = a.currency;
-  options.balance = a.balance;
-  options.poll_ms = a.poll_ms;
-  options.heartbeat_every_ms = a.heartbeat_ms;
-  options.exit_at_end = a.exit_at_end;
   HttpClientOptions http;
   http.base_url = a.server;
   http.connect_timeout_ms = 1000;
   http.timeout_ms = 3000;  // the bridge thread waits for the poster: keep it short
 
-  StopSignals signals;  // before the bridge thread starts, so it inherits the blocked mask
-  auto bridge = bridge::PaperBridge::Open(options, clock, market::InstrumentTable::Defaults(),
-                                          MakeJsonPoster(http));
-  if (!bridge) return ReportFailure(a.dir + ": " + bridge.error().message);
+  // One feed and one bridge per terminal (each bridge is single-threaded and owns its feed).
+  std::vector<std::unique_ptr<market::TickSource>> feeds;
+  std::vector<std::unique_ptr<bridge::PaperBridge>> bridges;
+  for (int i = 1; i <= a.terminals; ++i) {
+    FeedOptions feed_options;
+    feed_options.data = a.data;
+    feed_options.symbol = a.data.empty() || a.symbol_given ? a.symbol : std::string();
+    feed_options.seed = a.seed + static_cast<std::uint64_t>(i - 1);
+    feed_options.start_time = clock.NowMs();
+    auto feed = MakeTickSource(feed_options);
+    if (!feed) return ReportFailure(feed.error());
+    feeds.push_back(std::move(*feed));
 
-  spdlog::info("paper-bridge {}: folder {}, server {}, {} at speed {}", a.terminal, a.dir, a.server,
-               a.data.empty()
-                   ? "synthetic " + feed_options.symbol + " seed " + std::to_string(a.seed)
-                   : std::to_string(a.data.size()) + " data file(s)",
-               a.speed);
-  std::atomic<bool> finished{false};
-  std::jthread worker([&](std::stop_token stop) {
-    (*bridge)->Run(**feed, a.speed, stop);
-    finished = true;
-  });
-  const int sig =
-      signals.Wait(static_cast<long long>(a.for_seconds * 1000), [&] { return finished.load(); });
+    bridge::PaperBridge::Options options;
+    options.dir = DirOf(a, i);
+    options.terminal_id = TerminalIdOf(a, i);
+    options.secret = *FromHex(a.secret_hex);
+    options.currency = a.currency;
+    options.balance = a.balance;
+    options.poll_ms = a.poll_ms;
+    options.heartbeat_every_ms = a.heartbeat_ms;
+    options.exit_at_end = a.exit_at_end;
+    options.stops_level_points = a.stops_level;
+    options.market_closed_after_ms = a.market_closed_after_ms;
+    auto bridge = bridge::PaperBridge::Open(options, clock, market::InstrumentTable::Defaults(),
+                                            MakeJsonPoster(http));
+    if (!bridge) return ReportFailure(options.dir.string() + ": " + bridge.error().message);
+    bridges.push_back(std::move(*bridge));
+    spdlog::info("paper-bridge {}: folder {}, server {}, {} at speed {}", options.terminal_id,
+                 options.dir.string(), a.server,
+                 a.data.empty()
+                     ? "synthetic " + (a.symbol.empty() ? std::string("EURUSD") : a.symbol) +
+                           " seed " + std::to_string(feed_options.seed)
+                     : std::to_string(a.data.size()) + " data file(s)",
+                 a.speed);
+  }
+
+  StopSignals signals;  // before the bridge threads start, so they inherit the blocked mask
+  std::atomic<int> finished{0};
+  std::vector<std::jthread> workers;
+  for (std::size_t i = 0; i < bridges.size(); ++i) {
+    workers.emplace_back([&, i](std::stop_token stop) {
+      bridges[i]->Run(*feeds[i], a.speed, stop);
+      ++finished;
+    });
+  }
+  const int sig = signals.Wait(static_cast<long long>(a.for_seconds * 1000),
+                               [&] { return finished.load() == static_cast<int>(bridges.size()); });
   if (sig != 0) spdlog::info("paper-bridge {}: signal {}, stopping", a.terminal, sig);
-  worker.request_stop();
-  worker.join();
-  spdlog::info("paper-bridge {}: stopped (next seq {}, {} reports waiting for retry)", a.terminal,
-               (*bridge)->next_seq(), (*bridge)->pending_reports());
+  for (auto& w : workers) w.request_stop();
+  for (auto& w : workers) w.join();
+  for (const auto& b : bridges) {
+    spdlog::info("paper-bridge {}: stopped (next seq {}, {} reports waiting for retry)",
+                 b->terminal_id(), b->next_seq(), b->pending_reports());
+  }
   return kExitOk;
 }
 
@@ -185,6 +216,19 @@ void AddPaperBridgeCommand(CLI::App& root, CliAction* action) {
   cmd->add_option("--for", a->for_seconds, "Stop after this many seconds (default: until Ctrl-C)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--exit-at-end", a->exit_at_end, "Stop when the data ends");
+  cmd->add_option("--terminals", a->terminals,
+                  "Run N terminals in this process: ids <terminal>-1..N in <dir>/<terminal>-i, "
+                  "all with --secret")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000));
+  cmd->add_option("--stops-level", a->stops_level,
+                  "Broker stops level in points (sl/tp closer to the price are refused, 10016)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 100000));
+  cmd->add_option("--market-closed-after-ms", a->market_closed_after_ms,
+                  "Refuse orders (10018 market closed) on a symbol quiet this long (0 = never)")
+      ->capture_default_str()
+      ->check(CLI::Range(0LL, 86400000LL));
   cmd->add_option("--log-level", a->log_level, "trace|debug|info|warn|error|off")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));

@@ -4,7 +4,9 @@
 // seeded SyntheticFeed. It watches --dir for fire.txt, fills on its paper broker, appends
 // trade_result.txt, and streams ticks, heartbeats and reports to --server, signed with the
 // terminal's secret (CONTRACTS §3.4) through the libcurl poster (app/http_client.h). SIGINT/SIGTERM
-// stop it cleanly.
+// stop it cleanly. With --terminals N (load tests) it runs N such terminals in one process, each on
+// its own thread with its own feed: ids <terminal>-1..<terminal>-N in folders <dir>/<terminal>-i,
+// all signed with --secret (docs/cli.md).
 #pragma once
 
 #include <cstdint>

@@ -80,7 +80,7 @@ Status FileTransport::AddTerminal(const std::string& terminal, const std::filesy
   t->offset = t->saved_offset = *offset;
   if (auto existing = ReadWholeFile(dir / kFireFile)) {
     const std::string id = PeekFireId(*existing);
-    if (!id.empty()) t->in_slot = Pending{id, *existing};
+    if (!id.empty()) t->in_slot = Pending{id, *existing, clock_.NowMs()};
   }
   t->wd = ::inotify_add_watch(
       inotify_fd_, dir.c_str(),
@@ -114,7 +114,7 @@ Status FileTransport::Enqueue(const std::string& terminal, const std::string& fi
       return Fail("queue_full", "terminal \"" + terminal + "\" already has " +
                                     std::to_string(t.queue.size()) + " commands waiting");
     }
-    t.queue.push_back(Pending{fire_id, std::move(text)});
+    t.queue.push_back(Pending{fire_id, std::move(text), clock_.NowMs()});
     woken_.insert(&t);
   }
   const std::uint64_t one = 1;
@@ -197,6 +197,7 @@ void FileTransport::Loop() {
     for (Terminal* t : dirty) {
       if (stop_.load()) break;
       ServiceSlot(*t);
+      CheckDeliveryTimeouts(*t);
       DrainResults(*t);
       CheckHeartbeat(*t);
     }
@@ -232,6 +233,24 @@ void FileTransport::ServiceSlot(Terminal& t) {
   std::lock_guard lock(mu_);
   t.queue.pop_front();
   t.in_slot = std::move(head);
+}
+
+void FileTransport::CheckDeliveryTimeouts(Terminal& t) {
+  if (options_.delivery_timeout_ms <= 0 || !callbacks_.on_undelivered) return;
+  const TimeMs now = clock_.NowMs();
+  std::vector<std::pair<std::string, TimeMs>> late;
+  {
+    std::lock_guard lock(mu_);
+    auto check = [&](Pending& p) {
+      if (!p.reported_undelivered && now - p.queued_at > options_.delivery_timeout_ms) {
+        p.reported_undelivered = true;
+        late.emplace_back(p.fire_id, p.queued_at);
+      }
+    };
+    if (t.in_slot) check(*t.in_slot);
+    for (Pending& p : t.queue) check(p);
+  }
+  for (const auto& [fire_id, since] : late) callbacks_.on_undelivered(t.id, fire_id, since);
 }
 
 void FileTransport::DrainResults(Terminal& t) {

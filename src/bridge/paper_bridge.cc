@@ -1,5 +1,6 @@
 #include "bridge/paper_bridge.h"
 
+#include <fmt/format.h>
 #include <poll.h>
 #include <spdlog/spdlog.h>
 #include <sys/eventfd.h>
@@ -24,6 +25,7 @@ constexpr const char* kHeartbeatFile = "heartbeat.txt";
 constexpr const char* kExecutedFile = "executed_ids.txt";
 constexpr TimeMs kClaimMaxAgeMs = 24 * 3600 * 1000;
 constexpr TimeMs kCleanupEveryMs = 3600 * 1000;
+constexpr int kRetcodeMarketClosed = 10018;  // MT5 TRADE_RETCODE_MARKET_CLOSED
 
 bool ValidTerminalId(std::string_view id) {
   if (id.empty() || id.size() > 32) return false;
@@ -203,6 +205,13 @@ bool PaperBridge::HandleFireFile() {
     return true;
   }
 
+  if (auto refusal = PreTradeRefusal(*cmd)) {
+    r.type = ResultType::kReject;
+    r.retcode = refusal->first;
+    r.reason = std::move(refusal->second);
+    Emit(std::move(r));
+    return true;
+  }
   OpenRequest req;
   req.fire_id = cmd->fire_id;
   req.symbol = cmd->symbol;
@@ -232,6 +241,47 @@ bool PaperBridge::HandleFireFile() {
   return true;
 }
 
+std::optional<std::pair<int, std::string>> PaperBridge::PreTradeRefusal(
+    const FireCommand& cmd) const {
+  const TimeMs now = clock_.NowMs();
+  if (options_.market_closed_after_ms > 0) {
+    const auto seen = quote_seen_at_.find(cmd.symbol);
+    if (seen == quote_seen_at_.end() || now - seen->second > options_.market_closed_after_ms) {
+      return std::pair<int, std::string>(
+          kRetcodeMarketClosed,
+          "market closed: no " + cmd.symbol + " quote " +
+              (seen == quote_seen_at_.end()
+                   ? std::string("yet")
+                   : "for " + std::to_string((now - seen->second) / 1000) + " s"));
+    }
+  }
+  const market::Instrument* inst = broker_.instruments().Find(cmd.symbol);
+  const auto quote = broker_.Quote(cmd.symbol);
+  if (options_.stops_level_points <= 0 || inst == nullptr || !quote) return std::nullopt;
+  // As the EA: a position closes at the bid (BUY) or the ask (SELL); sl/tp must be on the right
+  // side of that price by at least the stops level. The broker checks the side itself (level 0).
+  const double point = std::pow(10.0, -inst->digits);
+  const double level = options_.stops_level_points * point;
+  const bool buy = cmd.side == market::Side::kBuy;
+  const double ref = buy ? quote->first : quote->second;
+  auto refuse = [&](const char* which, double v) {
+    return std::pair<int, std::string>(
+        kRetcodeInvalidStops,
+        fmt::format("invalid stops: {} {} {} is within the stops level of {} points from the {} {}",
+                    buy ? "BUY" : "SELL", which, FormatFixed(v, inst->digits),
+                    options_.stops_level_points, buy ? "bid" : "ask",
+                    FormatFixed(ref, inst->digits)));
+  };
+  const double half = point / 2;
+  if (cmd.sl > 0 && (buy ? cmd.sl > ref - level - half : cmd.sl < ref + level + half)) {
+    return refuse("sl", cmd.sl);
+  }
+  if (cmd.tp > 0 && (buy ? cmd.tp < ref + level + half : cmd.tp > ref - level - half)) {
+    return refuse("tp", cmd.tp);
+  }
+  return std::nullopt;
+}
+
 void PaperBridge::MarkExecuted(const std::string& key) {
   // Durable before acting: the executed-ids file is what makes a re-sent command a duplicate.
   const Status st = AppendDurably(options_.dir / kExecutedFile, key + "\n");
@@ -257,6 +307,7 @@ void PaperBridge::Emit(ResultRecord r) {
 // Ticks, heartbeat, HTTP
 
 void PaperBridge::OnTick(const market::Tick& tick) {
+  quote_seen_at_[tick.symbol] = clock_.NowMs();
   for (const CloseEvent& ev : broker_.OnQuote(tick)) {
     if (ev.conversion_error) {
       spdlog::warn("paper bridge: profit of position {} booked as 0: {}", ev.position.ticket,
@@ -318,7 +369,7 @@ Heartbeat PaperBridge::BuildHeartbeat() const {
     s.volume_step = inst->volume_step;
     auto value = broker_.ToAccountCurrency(inst->contract_size * s.point, inst->quote_ccy);
     s.tick_value = value ? RoundTo(*value, 8) : 0;  // 0: no conversion quote yet
-    s.stops_level = 0;
+    s.stops_level = options_.stops_level_points;
     s.filling = "IOC";
     specs.push_back(std::move(s));
   }

@@ -7,6 +7,9 @@
 // rename fails someone else claimed it: skipped). The claimed text is then checked in the EA's
 // order: signature (a wrong one, or a text too broken to find it, gives a `bad_signature` record),
 // expiry (expires_at < clock now gives `expired`), the executed-ids file (gives `duplicate`), then
+// the terminal's own checks the EA makes before it sends an order (`reject` 10018 "market closed"
+// when the symbol's last quote is older than Options::market_closed_after_ms; `reject` 10016
+// "invalid stops" when sl/tp is closer to the closing price than Options::stops_level_points), then
 // the broker (`fill` or `reject`; action=close gives `close` with reason "expert", or a `reject`
 // 10036 when no position is open for that fire_id). A fire_id is recorded as executed (append +
 // fsync to executed_ids.txt) BEFORE the broker acts, so a crash can lose an order but never repeat
@@ -33,7 +36,9 @@
 #include <deque>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
+#include <optional>
 #include <stop_token>
 #include <string>
 #include <unordered_set>
@@ -75,6 +80,13 @@ class PaperBridge {
     std::string server = "BITTEN-Paper";
     std::string ea_version = "paper-1.0.0";
     int leverage = 100;
+    // The broker's minimum distance of sl/tp from the price a position closes at (MT5's
+    // SYMBOL_TRADE_STOPS_LEVEL), in points, for every symbol; reported in the heartbeat. Default:
+    // 0.
+    int stops_level_points = 0;
+    // A symbol whose last quote arrived longer ago than this (by the clock) counts as closed and
+    // orders on it are refused with 10018 "market closed". 0 = never. Default: 0.
+    TimeMs market_closed_after_ms = 0;
     // Run returns when the feed ends (backtests, tests); otherwise it keeps serving commands and
     // heartbeats until stopped, like a terminal whose market went quiet. Default: false.
     bool exit_at_end = false;
@@ -106,6 +118,7 @@ class PaperBridge {
   void FlushTicks();
 
   const PaperBroker& broker() const { return broker_; }
+  const std::string& terminal_id() const { return options_.terminal_id; }
   std::int64_t next_seq() const { return next_seq_; }
   std::size_t pending_reports() const { return retry_.size(); }
 
@@ -116,6 +129,9 @@ class PaperBridge {
   bool HandleFireFile();
   void Emit(ResultRecord r);
   void MarkExecuted(const std::string& key);
+  // The EA's own pre-trade checks (market closed, stops level): a reject record's retcode and
+  // reason, or nullopt when the order may go to the broker.
+  std::optional<std::pair<int, std::string>> PreTradeRefusal(const FireCommand& cmd) const;
   bool Post(const std::string& path, const std::string& body);
   void PostReport(std::string body);
   void RetryReports();
@@ -128,6 +144,7 @@ class PaperBridge {
   const Poster poster_;
   PaperBroker broker_;
   std::unordered_set<std::string> executed_;
+  std::map<std::string, TimeMs> quote_seen_at_;  // symbol -> clock time of its last quote
   std::int64_t next_seq_ = 1;
   std::deque<std::string> retry_;  // /api/report bodies, oldest first
   std::vector<market::Tick> tick_batch_;

@@ -1,9 +1,10 @@
 // How commands reach terminals and results come back (CONTRACTS §3.1–3.3, ARCHITECTURE "Bridge").
 //
 // CommandTransport is the seam: the core hands it (terminal, fire_id, fire.txt text) and hears back
-// "delivered", result records and heartbeats through TransportCallbacks. FileTransport is the
-// shared-folder implementation; an HTTP long-poll transport (GET /api/bridge/next) and a remote
-// agent can join later as other implementations.
+// "delivered" (or "undelivered" after the delivery timeout), result records and heartbeats through
+// TransportCallbacks. FileTransport is the shared-folder implementation; HttpTransport
+// (bridge/http_transport.h) serves the long poll GET /api/bridge/next, and RoutingTransport puts
+// both behind one CommandTransport.
 //
 // FileTransport owns one thread (Start/Stop). Per terminal it keeps an ordered queue and a single
 // slot: it never writes while fire.txt exists; it writes fire.txt.tmp, fsyncs, renames it to
@@ -58,6 +59,12 @@ struct TransportCallbacks {
   std::function<void(const std::string& terminal, const Heartbeat& heartbeat,
                      const std::string& text)>
       on_heartbeat;
+  // A command has waited longer than the delivery timeout (Options::delivery_timeout_ms of the
+  // transport) without being claimed: the terminal is down or not reading its folder. Called once
+  // per command; the command stays in place (fire.txt or the queue) and is still delivered when the
+  // terminal comes back, which on_delivered then reports. `since` is when it was queued.
+  std::function<void(const std::string& terminal, const std::string& fire_id, TimeMs since)>
+      on_undelivered;
   // Something went wrong that the transport skipped or will retry: a bad or malformed line
   // (code "bad_signature" / "malformed"), an I/O error ("io_error"), a truncated journal
   // ("journal_truncated"), a failed offset save ("position_store").
@@ -95,6 +102,9 @@ class FileTransport final : public CommandTransport {
     std::size_t max_queue = 1000;
     // A result line longer than this is reported as malformed and skipped. Default: 64 KiB.
     std::size_t max_line_bytes = 64 * 1024;
+    // A command not claimed this long after Enqueue is reported through on_undelivered (once).
+    // 0 = never. Default: 10 s.
+    TimeMs delivery_timeout_ms = 10'000;
   };
 
   FileTransport(Options options, const Clock& clock, PositionStore& positions,
@@ -124,6 +134,8 @@ class FileTransport final : public CommandTransport {
   struct Pending {
     std::string fire_id;
     std::string text;
+    TimeMs queued_at = 0;
+    bool reported_undelivered = false;
   };
   struct Terminal {
     std::string id;
@@ -141,6 +153,7 @@ class FileTransport final : public CommandTransport {
 
   void Loop();
   void ServiceSlot(Terminal& t);
+  void CheckDeliveryTimeouts(Terminal& t);  // on_undelivered for commands waiting too long
   void DrainResults(Terminal& t);
   void CheckHeartbeat(Terminal& t);  // passes on each change (inode, size, mtime) once
   void ReportError(const std::string& terminal, std::string code, std::string message);

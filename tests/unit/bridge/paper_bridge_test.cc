@@ -81,8 +81,9 @@ class PaperBridgeTest : public ::testing::Test {
     transport_->Stop();
   }
 
-  std::unique_ptr<PaperBridge> OpenBridge(const Clock& clock, Poster poster = nullptr,
-                                          bool exit_at_end = false) {
+  std::unique_ptr<PaperBridge> OpenBridge(
+      const Clock& clock, Poster poster = nullptr, bool exit_at_end = false,
+      const std::function<void(PaperBridge::Options&)>& tweak = nullptr) {
     PaperBridge::Options o;
     o.exit_at_end = exit_at_end;
     o.dir = dir();
@@ -90,6 +91,7 @@ class PaperBridgeTest : public ::testing::Test {
     o.secret = kSecret;
     o.heartbeat_every_ms = 200;
     o.tick_batch_ms = 50;
+    if (tweak) tweak(o);
     auto b = PaperBridge::Open(o, clock, market::InstrumentTable::Defaults(), std::move(poster));
     EXPECT_TRUE(b) << b.error().message;
     return b ? std::move(*b) : nullptr;
@@ -394,6 +396,71 @@ TEST_F(PaperBridgeTest, RunPacesTheFeedByItsSpeedAndEndsWithItWhenAsked) {
     for (const market::Tick& t : batch->ticks) asks.push_back(t.ask);
   }
   EXPECT_EQ(asks, (std::vector<double>{1.08510, 1.08530, 1.08550}));
+}
+
+// The EA's refusals that come before the broker: the stops level (never dropping SL/TP
+// silently), volume normalisation, and a closed market. Each is a reject record that says why.
+TEST_F(PaperBridgeTest, StopsLevelVolumeStepAndClosedMarketAreRefusedWithAClearReason) {
+  SimClock sim(1722289995000);
+  auto bridge = OpenBridge(sim, nullptr, false, [](PaperBridge::Options& o) {
+    o.stops_level_points = 50;          // 5 pips on EURUSD
+    o.market_closed_after_ms = 60'000;  // a symbol quiet for a minute is closed
+  });
+  ASSERT_TRUE(bridge);
+  // Volumes written with 3 decimals, as a server with another volume step might.
+  auto run = [&](const FireCommand& c, std::size_t n) {
+    EXPECT_TRUE(transport_->Enqueue("t1", c.fire_id, EncodeFireCommand(c, kSecret, 5, 3)));
+    EXPECT_TRUE(WaitForFile([&] { return bridge->ProcessCommands() == 1; }));
+    return WaitForResults(n);
+  };
+  auto at_sim = [&](FireCommand c) {
+    c.expires_at = sim.NowMs() + 60'000;
+    return c;
+  };
+
+  // No quote of GBPUSD ever: market closed (10018), before any stops or broker check.
+  FireCommand gbp = at_sim(Open(Side::kBuy, 0.10, 1.2000, 1.3000));
+  gbp.symbol = "GBPUSD";
+  ResultRecord r = run(gbp, 1);
+  EXPECT_EQ(r.type, ResultType::kReject);
+  EXPECT_EQ(r.retcode, 10018);
+  EXPECT_NE(r.reason.find("market closed"), std::string::npos) << r.reason;
+
+  bridge->OnTick(Eurusd(1.08500, 1.08510));
+  // sl 3 pips under the bid: on the right side but inside the 50-point stops level.
+  r = run(at_sim(Open(Side::kBuy, 0.10, 1.08470, 1.08750)), 2);
+  EXPECT_EQ(r.type, ResultType::kReject);
+  EXPECT_EQ(r.retcode, 10016);
+  EXPECT_NE(r.reason.find("BUY sl 1.08470"), std::string::npos) << r.reason;
+  EXPECT_NE(r.reason.find("stops level of 50 points"), std::string::npos) << r.reason;
+  // tp inside the level on a SELL (the ask is the reference).
+  r = run(at_sim(Open(Side::kSell, 0.10, 1.08750, 1.08480)), 3);
+  EXPECT_EQ(r.retcode, 10016);
+  EXPECT_NE(r.reason.find("SELL tp 1.08480"), std::string::npos) << r.reason;
+
+  // Volume: rounded down to the 0.01 step (0.129 -> 0.12); under the minimum after it: 10014.
+  r = run(at_sim(Open(Side::kBuy, 0.129, 1.08250, 1.08750)), 4);
+  EXPECT_EQ(r.type, ResultType::kFill);
+  EXPECT_DOUBLE_EQ(r.volume, 0.12);
+  EXPECT_DOUBLE_EQ(r.sl, 1.0825);  // the stops went with the order
+  EXPECT_DOUBLE_EQ(r.tp, 1.0875);
+  r = run(at_sim(Open(Side::kBuy, 0.004, 1.08250, 1.08750)), 5);
+  EXPECT_EQ(r.type, ResultType::kReject);
+  EXPECT_EQ(r.retcode, 10014);
+
+  // The market goes quiet for longer than the limit: closed, although a quote exists.
+  sim.Advance(61'000);
+  r = run(at_sim(Open(Side::kBuy, 0.10, 1.08250, 1.08750)), 6);
+  EXPECT_EQ(r.retcode, 10018);
+  EXPECT_NE(r.reason.find("for 61 s"), std::string::npos) << r.reason;
+  EXPECT_EQ(bridge->broker().positions().size(), 1u);
+
+  // The heartbeat tells the server the stops level it enforces.
+  bridge->WriteHeartbeat();
+  auto hb = ParseHeartbeat(Slurp(dir() / "heartbeat.txt"), kSecret);
+  ASSERT_TRUE(hb) << hb.error().message;
+  ASSERT_TRUE(hb->symbols);
+  EXPECT_EQ(hb->symbols->at(0).stops_level, 50);
 }
 
 }  // namespace
