@@ -1,5 +1,8 @@
 #include "app/api_user.h"
 
+#include <charconv>
+#include <string>
+
 #include "app/api_common.h"
 #include "base/uuid.h"
 
@@ -8,6 +11,9 @@ namespace bitten::app {
 namespace {
 
 using Purpose = Authenticator::Purpose;
+
+constexpr int kLeaderboardDefault = 20;
+constexpr int kLeaderboardMax = 100;
 
 Result<Principal> Authenticate(const Authenticator& auth, const web::Request& req,
                                Purpose purpose) {
@@ -21,6 +27,27 @@ void RegisterUserRoutes(web::Router& router, Core& core, const Authenticator& au
     auto who = Authenticate(auth, req, Purpose::kRead);
     if (!who) return (void)responder.Send(ErrorResponse(401, who.error()));
     core.GetMe(std::move(*who), ReplyTo(std::move(responder)));
+  });
+
+  router.Get("/api/stats", [&core, &auth](const web::Request& req, web::Responder responder) {
+    auto who = Authenticate(auth, req, Purpose::kRead);
+    if (!who) return (void)responder.Send(ErrorResponse(401, who.error()));
+    core.GetStats(std::move(*who), ReplyTo(std::move(responder)));
+  });
+
+  router.Get("/api/leaderboard", [&core, &auth](const web::Request& req, web::Responder responder) {
+    auto who = Authenticate(auth, req, Purpose::kRead);
+    if (!who) return (void)responder.Send(ErrorResponse(401, who.error()));
+    int limit = kLeaderboardDefault;
+    if (const std::string_view q = req.Query("limit"); !q.empty()) {
+      const auto [end, ec] = std::from_chars(q.data(), q.data() + q.size(), limit);
+      if (ec != std::errc() || end != q.data() + q.size() || limit < 1 || limit > kLeaderboardMax) {
+        return (void)responder.Send(web::JsonError(
+            400, "bad_request",
+            "limit must be a whole number from 1 to " + std::to_string(kLeaderboardMax)));
+      }
+    }
+    core.GetLeaderboard(std::move(*who), limit, ReplyTo(std::move(responder)));
   });
 
   router.Get("/api/missions", [&core, &auth](const web::Request& req, web::Responder responder) {

@@ -64,7 +64,7 @@ Mission BuildMission(const venom::Signal& signal, const User& user, const TierRu
                                            .volume_step = instrument.volume_step,
                                            .volume_min = instrument.volume_min,
                                            .volume_max = instrument.volume_max,
-                                           .size_multiplier = 1.0,
+                                           .size_multiplier = signal.shield.size_multiplier,
                                            .currency = account.currency});
     if (size) {
       m.lots = size->lots;
@@ -94,10 +94,13 @@ std::string Briefing(const Mission& m, const venom::Signal& signal) {
   const int vd = VolumeDecimals(m.volume_step);
   std::string text = fmt::format(
       "{} {} | {} | confidence {}\n"
-      "Shield {} {}\n"
+      "Shield {} {}{}\n"
       "Entry {} | SL {} ({} pips) | TP {} ({} pips)\n",
       m.symbol, market::ToString(m.side), venom::ToString(m.signal_class), signal.confidence,
       venom::ToString(signal.shield.band), FormatFixed(signal.shield.score, 1),
+      signal.shield.size_multiplier != 1.0
+          ? " | size x" + FormatFixed(signal.shield.size_multiplier, 2)
+          : std::string(),
       FormatFixed(m.entry, m.digits), FormatFixed(m.sl, m.digits), FormatFixed(m.sl_pips, 1),
       FormatFixed(m.tp, m.digits), FormatFixed(m.tp_pips, 1));
   const std::string rr = "R:R 1:" + FormatFixed(RiskReward(m), 2);
@@ -179,7 +182,8 @@ nlohmann::json HudPayload(const Mission& m, const venom::Signal& signal, const T
       {"shield",
        {{"score", RoundTo(signal.shield.score, 1)},
         {"band", venom::ToString(signal.shield.band)},
-        {"explanation", signal.shield.explanation}}},
+        {"explanation", signal.shield.explanation},
+        {"size_multiplier", RoundTo(signal.shield.size_multiplier, 2)}}},
       {"entry", RoundTo(m.entry, m.digits)},
       {"sl", RoundTo(m.sl, m.digits)},
       {"tp", RoundTo(m.tp, m.digits)},

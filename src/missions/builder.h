@@ -29,7 +29,9 @@ struct AccountView {
 //   status: pending.
 // - signal_id, symbol, side, class, entry/sl/tp, digits, sl_pips, tp_pips copied from the signal;
 //   volume_step from `instrument` (which must be the signal's symbol: a mismatch aborts).
-// - lots / risk_money: SizeLots with the account balance, rules.risk_pct, the signal's sl_pips,
+// - lots / risk_money: SizeLots with the account balance, rules.risk_pct, CITADEL's size
+//   multiplier (signal.shield.size_multiplier; 0 refuses as min_lot_exceeds_risk), the
+//   signal's sl_pips,
 //   pip_value_per_lot (account currency; nullopt when no quote converts it yet) and the
 //   instrument's volume spec; reward_money = lots × tp_pips × pip value (2 decimals).
 // - blocked_code / blocked_reason, first that applies:
@@ -45,7 +47,7 @@ Mission BuildMission(const venom::Signal& signal, const User& user, const TierRu
 
 // Short plain text, one fact per line, e.g.
 //   EURUSD BUY | RAPID_ASSAULT | confidence 78
-//   Shield SHIELD_ACTIVE 6.4
+//   Shield SHIELD_ACTIVE 6.4            (" | size x0.75" when CITADEL's multiplier is not 1)
 //   Entry 1.08500 | SL 1.08250 (25.0 pips) | TP 1.08875 (37.5 pips)
 //   Lot 0.12 | risk 30.00 USD | reward 45.00 USD | R:R 1:1.50
 //   Expires 14:05 UTC
@@ -53,7 +55,8 @@ Mission BuildMission(const venom::Signal& signal, const User& user, const TierRu
 std::string Briefing(const Mission& mission, const venom::Signal& signal);
 
 // The HUD's JSON for one mission, exactly these members (web/hud and its tests depend on them):
-//   mission_id signal_id user_id symbol side class setup confidence shield{score band explanation}
+//   mission_id signal_id user_id symbol side class setup confidence shield{score band explanation
+//   size_multiplier}
 //   entry sl tp digits sl_pips tp_pips lots risk_money reward_money rr currency created_at
 //   expires_at status can_fire blocked(null|{code reason}) tier{name may_fire upgrade_to} briefing
 //   fire(null|{fire_id status fired_at delivered_at fill_price fill_volume ticket close_price

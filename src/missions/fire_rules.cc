@@ -52,6 +52,16 @@ Status CheckFire(const FireCheckInput& in) {
   if (in.kill_switch) {
     return Fail("kill_switch", "Firing is halted by the operator (kill switch). Try again later.");
   }
+  if (user.killed) {
+    return Fail("kill_switch",
+                "Firing is halted for your account by the operator (kill switch); ask an operator "
+                "to lift it.");
+  }
+  if (user.paused) {
+    return Fail("kill_switch",
+                "Firing is paused for your account; it resumes when the pause is lifted "
+                "(`bitten users resume`).");
+  }
 
   // 5. Rights of the user's current tier (a user who upgraded since the mission was built may
   // fire).
@@ -64,7 +74,7 @@ Status CheckFire(const FireCheckInput& in) {
     return Fail("min_lot_exceeds_risk", m.blocked_reason);
   }
 
-  // 7–9. Tier limits.
+  // 7–8. Tier limits (the loss cap, 11, needs the terminal's balance).
   if (in.fires_today >= rules.fires_per_day) {
     return Fail("daily_fire_limit",
                 fmt::format("You have used all {} fires of your {} tier today; the count resets at "
@@ -76,21 +86,7 @@ Status CheckFire(const FireCheckInput& in) {
                 fmt::format("You have {} open position(s), the most your {} tier allows ({}).",
                             in.open_positions, ToString(rules.tier), rules.max_open));
   }
-  const double cap = in.balance * rules.daily_loss_cap_pct / 100.0;
-  const double exposure = in.realised_loss_today + in.open_risk + m.risk_money;
-  // Compared in cents so that an exposure exactly at the cap passes despite binary fractions.
-  if (RoundTo(exposure, 2) > RoundTo(cap, 2)) {
-    return Fail(
-        "daily_loss_cap",
-        fmt::format("Today's losses {} + open risk {} + this mission's risk {} = {} {} would "
-                    "exceed your daily loss cap of {} {} ({}% of {}).",
-                    FormatFixed(in.realised_loss_today, 2), FormatFixed(in.open_risk, 2),
-                    FormatFixed(m.risk_money, 2), FormatFixed(exposure, 2), m.account_ccy,
-                    FormatFixed(cap, 2), m.account_ccy, FormatFixed(rules.daily_loss_cap_pct, 1),
-                    FormatFixed(in.balance, 2)));
-  }
-
-  // 10–11. The terminal that would execute it.
+  // 9–10. The terminal that would execute it.
   if (!in.terminal.exists || user.terminal_id.empty()) {
     return Fail("no_terminal",
                 "You have no MT5 terminal linked, so this order could not reach MetaTrader.");
@@ -119,6 +115,23 @@ Status CheckFire(const FireCheckInput& in) {
         fmt::format("Your terminal {} does not allow trading (enable Algo Trading in MT5; last "
                     "report {} ago).",
                     user.terminal_id, FormatAge(age)));
+  }
+
+  // 11. The daily loss cap, after the terminal checks: the cap is a share of the balance the
+  // terminal reports, so with no fresh heartbeat the honest refusal is "terminal offline", not a cap
+  // computed from an unknown balance.
+  const double cap = in.balance * rules.daily_loss_cap_pct / 100.0;
+  const double exposure = in.realised_loss_today + in.open_risk + m.risk_money;
+  // Compared in cents so that an exposure exactly at the cap passes despite binary fractions.
+  if (RoundTo(exposure, 2) > RoundTo(cap, 2)) {
+    return Fail(
+        "daily_loss_cap",
+        fmt::format("Today's losses {} + open risk {} + this mission's risk {} = {} {} would "
+                    "exceed your daily loss cap of {} {} ({}% of {}).",
+                    FormatFixed(in.realised_loss_today, 2), FormatFixed(in.open_risk, 2),
+                    FormatFixed(m.risk_money, 2), FormatFixed(exposure, 2), m.account_ccy,
+                    FormatFixed(cap, 2), m.account_ccy, FormatFixed(rules.daily_loss_cap_pct, 1),
+                    FormatFixed(in.balance, 2)));
   }
 
   // 12. Never an order of 0 lots. Reached when the builder could not size (no account or quote), or

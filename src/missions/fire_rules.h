@@ -9,15 +9,17 @@
 //   2. mission_closed        status is not pending (see "Duplicates" below)           409
 //      mission_expired       status is already "expired" (the core marked it)         410
 //   3. mission_expired       now >= expires_at (inclusive: expired AT expires_at)     410
-//   4. kill_switch           global or per-user halt                                  403
+//   4. kill_switch           global halt, then the user's kill flag, then its pause   403
 //   5. tier_not_allowed      the user's CURRENT tier rules may not fire the class     403
 //   6. min_lot_exceeds_risk  lots == 0 and the builder said so                        403
 //   7. daily_fire_limit      fires_today >= fires_per_day                             429
 //   8. max_open_positions    open_positions >= max_open                               429
-//   9. daily_loss_cap        realised loss + open risk + this risk > cap; == passes   429
-//  10. no_terminal           the user has no terminal                                 503
-//  11. terminal_offline      heartbeat age > ttl (age == ttl is online), never        503
+//   9. no_terminal           the user has no terminal                                 503
+//  10. terminal_offline      heartbeat age > ttl (age == ttl is online), never        503
 //                            reported, not connected, or trading not allowed
+//  11. daily_loss_cap        realised loss + open risk + this risk > cap; == passes   429
+//                            (after the terminal: the cap is a share of the balance the
+//                            terminal reports, unknown without a fresh heartbeat)
 //  12. lots == 0 otherwise   the account or a quote was unknown at build time:        503
 //                            "no_terminal" or "sizing_unavailable"; never a 0-lot order
 //

@@ -53,6 +53,11 @@ struct User {
   std::string terminal_id;  // the user's MT5 terminal ("" = none)
   std::int64_t xp = 0;
   TimeMs created_at = 0;
+  // Per-user halts (docs/rules.md), persisted in the store: `paused` is a temporary stop (the
+  // trader's or the operator's), `killed` is the operator's kill switch for this user. Either
+  // refuses every fire with "kill_switch". Default: false.
+  bool paused = false;
+  bool killed = false;
 };
 
 enum class MissionStatus {

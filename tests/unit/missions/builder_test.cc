@@ -231,7 +231,8 @@ TEST(HudPayload, ExactlyTheContractFields) {
           "confidence", "shield",    "entry",      "sl",           "tp",   "digits",   "sl_pips",
           "tp_pips",    "lots",      "risk_money", "reward_money", "rr",   "currency", "created_at",
           "expires_at", "status",    "can_fire",   "blocked",      "tier", "briefing", "fire"}));
-  EXPECT_EQ(Keys(j["shield"]), (std::set<std::string>{"score", "band", "explanation"}));
+  EXPECT_EQ(Keys(j["shield"]),
+            (std::set<std::string>{"score", "band", "explanation", "size_multiplier"}));
   EXPECT_EQ(Keys(j["tier"]), (std::set<std::string>{"name", "may_fire", "upgrade_to"}));
 
   EXPECT_EQ(j["mission_id"], m.mission_id);

@@ -243,13 +243,14 @@ TEST(CheckFire, OrderEachCheckMasksTheLaterOnes) {
   f.in.fires_today = 0;
   EXPECT_EQ(f.Code(), "max_open_positions");
   f.in.open_positions = 0;
-  EXPECT_EQ(f.Code(), "daily_loss_cap");
-  f.in.realised_loss_today = 0;
   EXPECT_EQ(f.Code(), "no_terminal");
   f.in.terminal.exists = true;
   f.in.terminal.last_heartbeat_at = kNow - 60'000;
   EXPECT_EQ(f.Code(), "terminal_offline");
   f.in.terminal.last_heartbeat_at = kNow;
+  // The loss cap comes after the terminal: it is a share of the balance the terminal reports.
+  EXPECT_EQ(f.Code(), "daily_loss_cap");
+  f.in.realised_loss_today = 0;
   EXPECT_EQ(f.Code(), "ok");
 }
 
@@ -277,6 +278,39 @@ TEST(FormatAge, Units) {
   EXPECT_EQ(FormatAge(60'000), "1 min 0 s");
   EXPECT_EQ(FormatAge(125'000), "2 min 5 s");
   EXPECT_EQ(FormatAge(3'780'000), "1 h 3 min");
+}
+
+}  // namespace
+}  // namespace bitten::missions
+
+namespace bitten::missions {
+namespace {
+
+TEST(CheckFire, PerUserKillAndPauseRefuseWithKillSwitch) {
+  Fixture killed;
+  killed.user.killed = true;
+  EXPECT_EQ(killed.Code(), "kill_switch");
+  EXPECT_NE(killed.Message().find("for your account by the operator"), std::string::npos);
+  Fixture paused;
+  paused.user.paused = true;
+  EXPECT_EQ(paused.Code(), "kill_switch");
+  EXPECT_NE(paused.Message().find("paused"), std::string::npos);
+  EXPECT_EQ(HttpStatusFor("kill_switch"), 403);
+  // The global switch speaks first; a user flag masks the later checks (tier, limits).
+  Fixture both;
+  both.user.paused = true;
+  both.in.kill_switch = true;
+  EXPECT_NE(both.Message().find("operator (kill switch)"), std::string::npos);
+  Fixture masks;
+  masks.user.killed = true;
+  masks.in.fires_today = 99;
+  masks.mission.signal_class = venom::SignalClass::kPrecisionStrike;
+  EXPECT_EQ(masks.Code(), "kill_switch");
+  // An expired mission still says expired (expiry is checked before any halt).
+  Fixture expired;
+  expired.user.paused = true;
+  expired.in.now = kExpires;
+  EXPECT_EQ(expired.Code(), "mission_expired");
 }
 
 }  // namespace
