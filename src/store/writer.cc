@@ -225,6 +225,7 @@ void Writer::Run() {
       stats_.last_commit_us = commit_us;
       stats_.last_batch_us = MicrosSince(batch_start);
     }
+    if (options_.on_commit) options_.on_commit(batch.size(), commit_us, MicrosSince(batch_start));
     for (std::size_t i = 0; i < batch.size(); ++i) {
       if (batch[i].done) batch[i].done(std::move(outcomes[i]));
     }

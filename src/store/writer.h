@@ -72,6 +72,10 @@ struct WriterOptions {
   // COMMIT failure would (the transaction is rolled back and the writer turns sticky-failed).
   // Default: -1 (off).
   std::int64_t fail_commit_after_n = -1;
+  // Called on the writer thread after each successful COMMIT, before the batch's Dones, with the
+  // works in the transaction, the COMMIT (fsync) time and the BEGIN..COMMIT time in microseconds
+  // (app/metrics.h). Must be quick and must not throw. Default: none.
+  std::function<void(std::size_t batch, std::int64_t commit_us, std::int64_t batch_us)> on_commit;
 };
 
 struct WriterStats {
