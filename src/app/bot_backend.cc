@@ -64,6 +64,8 @@ std::string CoreBotBackend::HelpText() {
          "/missions — your active missions\n"
          "/fire [mission_id] — fire a mission (no id: the newest one you can fire)\n"
          "/status — your terminal and today's limits\n"
+         "/stats — today's fires, open positions and P&L\n"
+         "/xp — your XP, level and rank\n"
          "/start — link this Telegram account\n"
          "/help — this list";
 }
@@ -83,6 +85,8 @@ void CoreBotBackend::OnCommand(const telegram::Update& u) {
   if (u.command == "fire") return FireCommand(u.from, u.chat_id, u.args, key);
   if (u.command == "missions") return Missions(u);
   if (u.command == "status") return Status(u);
+  if (u.command == "stats") return Stats(u);
+  if (u.command == "xp") return Xp(u);
   if (u.command == "help") return Reply(u.chat_id, HelpText(), key);
   Reply(u.chat_id, "Unknown command /" + u.command + ". Send /help for the list.", key);
 }
@@ -110,6 +114,31 @@ void CoreBotBackend::Start(const telegram::Update& u) {
       } else {
         Reply(chat, "Could not link this account: " + ErrorText(r), key);
       }
+    });
+    return;
+  }
+  if (u.args.rfind("inv-", 0) == 0) {
+    core_.RedeemInvite(u.args, u.from.id, [this, chat, key](CoreReply r) {
+      if (r.status == 200) {
+        Reply(chat,
+              "✅ Linked. Welcome to BITTEN, " + r.body.value("name", std::string()) +
+                  ". Missions will arrive here.\n\n" + HelpText(),
+              key);
+      } else {
+        Reply(chat, "Could not link this account: " + ErrorText(r), key);
+      }
+    });
+    return;
+  }
+  if (IsUuidV7(u.args)) {
+    // A startapp payload: the signal id of a group alert's "View Mission" link.
+    core_.GetMissionForSignal(Of(u.from), u.args, [this, chat, key](CoreReply r) {
+      if (r.status != 200) return Reply(chat, ErrorText(r), key);
+      std::string text = "Your mission:\n" + MissionLine(r.body);
+      if (r.body.value("can_fire", false)) {
+        text += "\nSend /fire " + r.body.value("mission_id", std::string()) + " to fire it.";
+      }
+      Reply(chat, text, key);
     });
     return;
   }
@@ -193,6 +222,46 @@ void CoreBotBackend::Status(const telegram::Update& u) {
     } else {
       text += "\nTerminal " + t.value("terminal_id", std::string()) + ": " +
               (t.value("online", false) ? "online" : "offline");
+    }
+    Reply(chat, text, key);
+  });
+}
+
+void CoreBotBackend::Stats(const telegram::Update& u) {
+  const std::string key = "reply:" + std::to_string(u.update_id);
+  const std::int64_t chat = u.chat_id;
+  core_.GetMe(Of(u.from), [this, chat, key](CoreReply r) {
+    if (r.status != 200) return Reply(chat, ErrorText(r), key);
+    const json& limits = r.body["limits"];
+    const json& t = r.body["terminal"];
+    const std::string ccy =
+        t.is_object() && t["currency"].is_string() ? " " + t["currency"].get<std::string>() : "";
+    const double pnl = limits.value("daily_pnl", 0.0);
+    std::string text = "Today: " + std::to_string(limits.value("fires_used", 0)) + " of " +
+                       std::to_string(limits.value("fires_allowed", 0)) + " fires · " +
+                       std::to_string(limits.value("open", 0)) + " of " +
+                       std::to_string(limits.value("max_open", 0)) + " open\nP&L " +
+                       (pnl >= 0 ? "+" : "") + FormatFixed(pnl, 2) + ccy;
+    if (limits.contains("daily_loss_cap") && limits["daily_loss_cap"].is_number()) {
+      text += " (loss cap " + FormatFixed(limits["daily_loss_cap"].get<double>(), 2) + ccy + ")";
+    }
+    Reply(chat, text, key);
+  });
+}
+
+void CoreBotBackend::Xp(const telegram::Update& u) {
+  const std::string key = "reply:" + std::to_string(u.update_id);
+  const std::int64_t chat = u.chat_id;
+  core_.GetMe(Of(u.from), [this, chat, key](CoreReply r) {
+    if (r.status != 200) return Reply(chat, ErrorText(r), key);
+    const json& user = r.body["user"];
+    std::string text = "XP " + std::to_string(user.value("xp", std::int64_t{0}));
+    // Level and rank come from the XP rules; shown only when the server defines them.
+    if (user.contains("level") && user["level"].is_number_integer()) {
+      text += " · level " + std::to_string(user["level"].get<std::int64_t>());
+    }
+    if (user.contains("rank") && user["rank"].is_string()) {
+      text += " · " + user["rank"].get<std::string>();
     }
     Reply(chat, text, key);
   });

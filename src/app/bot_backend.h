@@ -3,12 +3,16 @@
 // (a /fire or a confirm:<id> button goes through Core::FireMission, with the same checks and the
 // same one-time lock), and every answer goes out through the outbox (Core::QueueMessage).
 //
-//   /start [payload]   link-<dev token>: links this Telegram account to the token's user (skeleton
-//                      invite; needs auth.dev_login). Otherwise greets a known account, or explains
-//                      how to get linked.
+//   /start [payload]   inv-<code>: redeems a one-time invite (`bitten users invite`) and links this
+//                      Telegram account to its user; link-<dev token>: the same with a dev login
+//                      token (needs auth.dev_login); <signal_id> (a startapp link): the caller's
+//                      mission for that signal. Otherwise greets a known account, or explains how
+//                      to get linked.
 //   /fire [id]         fires the mission (none: the newest active, fireable one)
 //   /missions          the caller's active missions
 //   /status            terminal online?, fires left today
+//   /stats             today's fires, open positions, P&L (and the loss cap when known)
+//   /xp                XP (and level and rank when the server defines them)
 //   /help              the command list (also in groups)
 //   fire:<id>          button: asks for confirmation (FireConfirm)
 //   confirm:<id>       button: fires; cancel:<id> dismisses
@@ -46,6 +50,8 @@ class CoreBotBackend final : public telegram::BotBackend {
                    const std::string& dedup_key);
   void Missions(const telegram::Update& u);
   void Status(const telegram::Update& u);
+  void Stats(const telegram::Update& u);
+  void Xp(const telegram::Update& u);
 
   Core& core_;
   std::string dev_secret_;  // raw; "" = link tokens off

@@ -108,12 +108,17 @@ void BotPoller::Sleep(long ms) {
 }
 
 void BotPoller::Dispatch(BotApi& api, const json& update) {
+  DispatchUpdate(api, backend_, update, options_.bot_username);
+}
+
+void DispatchUpdate(BotApi& api, BotBackend& backend, const json& update,
+                    const std::string& bot_username) {
   if (const json& cq = Member(update, "callback_query"); cq.is_object()) {
     const std::string id = Str(cq, "id");
     const json& message = Member(cq, "message");
     const std::string text =
-        backend_.OnCallback(ParseUser(Member(cq, "from")), Int(Member(message, "chat"), "id"),
-                            Int(message, "message_id"), id, Str(cq, "data"));
+        backend.OnCallback(ParseUser(Member(cq, "from")), Int(Member(message, "chat"), "id"),
+                           Int(message, "message_id"), id, Str(cq, "data"));
     json params{{"callback_query_id", id}};
     if (!text.empty()) params["text"] = text;
     const CallResult r = api.Call("answerCallbackQuery", params);
@@ -123,10 +128,10 @@ void BotPoller::Dispatch(BotApi& api, const json& update) {
     }
     return;
   }
-  std::optional<Update> u = ParseCommand(update, options_.bot_username);
+  std::optional<Update> u = ParseCommand(update, bot_username);
   if (!u) return;
   const bool is_group = u->chat_type == "group" || u->chat_type == "supergroup";
-  if (u->chat_type == "private" || (is_group && u->command == "help")) backend_.OnCommand(*u);
+  if (u->chat_type == "private" || (is_group && u->command == "help")) backend.OnCommand(*u);
 }
 
 void BotPoller::Run() {

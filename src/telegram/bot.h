@@ -72,9 +72,16 @@ class BotBackend {
                                  const std::string& data) = 0;
 };
 
-// Parses one update object (as getUpdates returns it). Exposed for tests and for a future webhook
-// intake: returns the command for a message, nullopt for anything else (including non-commands).
+// Parses one update object (as getUpdates returns it or a webhook receives it). Exposed for tests:
+// returns the command for a message, nullopt for anything else (including non-commands).
 std::optional<Update> ParseCommand(const nlohmann::json& update, const std::string& bot_username);
+
+// Applies the dispatch rules above to one update (a getUpdates element or a webhook POST body):
+// commands to backend.OnCommand, callback queries to backend.OnCallback and then answered through
+// `api` (answerCallbackQuery). Used by BotPoller and by the webhook intake (app/webhook.h); call it
+// from one thread at a time per `api`.
+void DispatchUpdate(BotApi& api, BotBackend& backend, const nlohmann::json& update,
+                    const std::string& bot_username);
 
 class BotPoller {
  public:

@@ -3,9 +3,15 @@
 // body, closing the connection after reading the request (no answer: the request was sent), or
 // stalling (no answer until the client gives up). Records every request (path, body, arrival time).
 // Serves one connection at a time with keep-alive, like one BotApi. Header-only.
+//
+// As a proxy in front of a real server (the emulator): SetUpstream(url) and the replies
+// Forward(delay_ms) (wait, pass the request upstream, relay its answer: a slow connection) and
+// ForwardThenClose() (pass it upstream, then drop the connection without answering: delivered,
+// answer lost). SetCycle(true) repeats the whole script instead of its last reply.
 #pragma once
 
 #include <arpa/inet.h>
+#include <curl/curl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -25,20 +31,25 @@ namespace bitten::telegram::testing {
 class FaultServer {
  public:
   struct Reply {
-    enum Kind { kRespond, kCloseAfterRequest, kStall } kind = kRespond;
+    enum Kind { kRespond, kCloseAfterRequest, kStall, kForward, kForwardThenClose } kind = kRespond;
     int status = 200;
     std::string body;
+    int delay_ms = 0;  // kForward: wait this long first
   };
   static Reply Json(int status, std::string body) {
     return {Reply::kRespond, status, std::move(body)};
   }
   static Reply Close() { return {Reply::kCloseAfterRequest, 0, ""}; }
   static Reply Stall() { return {Reply::kStall, 0, ""}; }
+  static Reply Forward(int delay_ms = 0) { return {Reply::kForward, 0, "", delay_ms}; }
+  static Reply ForwardThenClose() { return {Reply::kForwardThenClose, 0, "", 0}; }
 
   struct Request {
     std::string path;
     std::string body;
     std::chrono::steady_clock::time_point at;
+    bool forwarded = false;              // passed to the upstream server
+    Reply::Kind kind = Reply::kRespond;  // how it was answered
   };
 
   explicit FaultServer(std::vector<Reply> script) : script_(std::move(script)) {
@@ -63,6 +74,12 @@ class FaultServer {
   }
 
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  // Call before the first request arrives.
+  void SetUpstream(std::string url) { upstream_ = std::move(url); }
+  void SetCycle(bool cycle) {
+    std::lock_guard lock(mu_);
+    cycle_ = cycle;
+  }
   int connections() const { return connections_.load(); }
   std::vector<Request> requests() const {
     std::lock_guard lock(mu_);
@@ -117,11 +134,19 @@ class FaultServer {
       Reply reply;
       {
         std::lock_guard lock(mu_);
-        requests_.push_back(req);
-        reply = script_[std::min(next_, script_.size() - 1)];
+        reply = script_[cycle_ ? next_ % script_.size() : std::min(next_, script_.size() - 1)];
         ++next_;
+        req.forwarded = reply.kind == Reply::kForward || reply.kind == Reply::kForwardThenClose;
+        req.kind = reply.kind;
+        requests_.push_back(req);
       }
       if (reply.kind == Reply::kCloseAfterRequest) return;
+      if (reply.kind == Reply::kForward || reply.kind == Reply::kForwardThenClose) {
+        if (reply.delay_ms > 0)
+          std::this_thread::sleep_for(std::chrono::milliseconds(reply.delay_ms));
+        reply.status = ForwardUpstream(req, reply.body);
+        if (reply.kind == Reply::kForwardThenClose) return;
+      }
       if (reply.kind == Reply::kStall) {
         while (!stop_) {
           pollfd p{fd, POLLIN, 0};
@@ -140,6 +165,35 @@ class FaultServer {
     }
   }
 
+  // POSTs the request to upstream_ + path; returns the HTTP status (502 on failure), body in `out`.
+  int ForwardUpstream(const Request& req, std::string& out) {
+    CURL* curl = curl_easy_init();
+    if (curl == nullptr) return 502;
+    const std::string url = upstream_ + req.path;
+    curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/json");
+    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, req.body.c_str());
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(req.body.size()));
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 10000L);
+    out.clear();
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &out);
+    curl_easy_setopt(
+        curl, CURLOPT_WRITEFUNCTION, +[](char* d, size_t sz, size_t n, void* u) -> size_t {
+          static_cast<std::string*>(u)->append(d, sz * n);
+          return sz * n;
+        });
+    long status = 502;
+    if (curl_easy_perform(curl) == CURLE_OK) {
+      curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    } else {
+      out = R"({"ok":false,"error_code":502,"description":"proxy: upstream failed"})";
+    }
+    curl_slist_free_all(headers);
+    curl_easy_cleanup(curl);
+    return static_cast<int>(status);
+  }
+
   bool ReadMore(int fd, std::string& buf) {
     if (!WaitReadable(fd)) return false;
     char chunk[4096];
@@ -151,6 +205,8 @@ class FaultServer {
 
   std::vector<Reply> script_;
   std::size_t next_ = 0;
+  bool cycle_ = false;
+  std::string upstream_;
   int listen_fd_ = -1;
   int port_ = 0;
   std::atomic<bool> stop_{false};

@@ -1,0 +1,107 @@
+// Core members for Telegram (issue 6): alert expiry/deletion and invite redemption. Same thread
+// rules as core.cc: everything here runs on the core thread; store writes go through Submit().
+#include "app/core_telegram.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/post.hpp>
+
+#include "app/core.h"
+#include "store/invites.h"
+#include "store/journal.h"
+#include "store/users.h"
+
+namespace bitten::app {
+
+using nlohmann::json;
+
+void Core::ExpireAlerts(TimeMs now) {
+  // Forget signals the core no longer holds (Housekeeping drops them a day after expiry).
+  for (auto it = alerts_expired_.begin(); it != alerts_expired_.end();) {
+    it = signals_.count(*it) ? std::next(it) : alerts_expired_.erase(it);
+  }
+  if (config_.telegram.group_chat_id == 0) return;
+  auto due = std::make_shared<std::vector<std::string>>();
+  for (const auto& [id, info] : signals_) {
+    if (now >= info.signal.expires_at && !alerts_expired_.count(id)) {
+      alerts_expired_.insert(id);
+      due->push_back(id);
+    }
+  }
+  if (due->empty()) return;
+  const TelegramConfig tg = config_.telegram;
+  Submit(
+      [due, tg, now](store::Txn& txn) -> Status {
+        for (const std::string& id : *due) {
+          if (Status s = QueueGroupAlertEdit(txn, tg, id, now); !s) return s;
+        }
+        return Ok();
+      },
+      [this, due](Status s) {
+        if (!s) {
+          spdlog::error("queueing the expiry of {} group alerts failed: {}", due->size(),
+                        s.error().message);
+          for (const std::string& id : *due) alerts_expired_.erase(id);  // retried next round
+          return;
+        }
+        if (wake_outbox_) wake_outbox_();
+      });
+}
+
+void Core::RedeemInvite(std::string code, std::int64_t telegram_id, ReplyFn reply) {
+  boost::asio::post(io_, [this, code = std::move(code), telegram_id, reply = std::move(reply)] {
+    const TimeMs now = clock_.NowMs();
+    auto user_id = std::make_shared<std::string>();
+    Submit(
+        [code, telegram_id, now, user_id](store::Txn& txn) -> Status {
+          auto invite = store::RedeemInvite(txn, code, telegram_id, now);
+          if (!invite) return tl::unexpected(invite.error());
+          *user_id = invite->user_id;
+          auto linked = store::GetUserByTelegramId(txn.db(), telegram_id);
+          if (!linked) return tl::unexpected(linked.error());
+          if (*linked && (*linked)->user_id != invite->user_id) {
+            return Fail("telegram_linked",
+                        "this Telegram account is already linked to another user");
+          }
+          if (!*linked) {
+            if (Status s = store::SetUserTelegramId(txn, invite->user_id, telegram_id); !s) {
+              return s;
+            }
+          }
+          store::Event e;
+          e.type = "user_linked";
+          e.user_id = invite->user_id;
+          e.payload = {{"telegram_id", telegram_id}, {"invite", code}};
+          auto r = store::AppendEvent(txn, e);
+          if (!r) return tl::unexpected(r.error());
+          return Ok();
+        },
+        [this, telegram_id, user_id, reply](Status s) {
+          if (!s) {
+            const std::string& c = s.error().code;
+            int status = 503;
+            std::string message = "The invite could not be checked right now; try again.";
+            if (c == "invite_not_found") {
+              status = 404, message = "This invite code is not known.";
+            } else if (c == "invite_expired") {
+              status = 410, message = "This invite has expired.";
+            } else if (c == "invite_used") {
+              status = 409, message = "This invite was already used by another account.";
+            } else if (c == "telegram_linked" || c == "store_conflict") {
+              status = 409, message = "This Telegram account is already linked to another user.";
+            }
+            return reply(ErrorReply(status, status == 503 ? "store_unavailable" : c, message));
+          }
+          auto u = users_.find(*user_id);
+          if (u == users_.end()) return reply(ErrorReply(404, "user_not_found", "no such user"));
+          if (u->second.telegram_id != 0 && u->second.telegram_id != telegram_id) {
+            user_by_telegram_.erase(u->second.telegram_id);
+          }
+          u->second.telegram_id = telegram_id;
+          user_by_telegram_[telegram_id] = *user_id;
+          reply(CoreReply{200, json{{"user_id", *user_id}, {"name", u->second.name}}});
+        });
+  });
+}
+
+}  // namespace bitten::app
