@@ -3,7 +3,10 @@
 PRESET ?= default
 BUILD_DIR := build/$(PRESET)
 
-.PHONY: all setup configure build test demo asan bench format check-format clean
+# Seconds each libFuzzer target of tests/fuzz/ runs in `make test` (docs/protocol.md, "Fuzzing").
+FUZZ_SECONDS ?= 20
+
+.PHONY: all setup configure build test demo asan bench format check-format clean fuzz
 
 all: build
 
@@ -19,6 +22,11 @@ build: configure
 test: setup
 	@$(MAKE) --no-print-directory build
 	@ctest --preset $(PRESET)
+	@scripts/fuzz.sh $(FUZZ_SECONDS)
+
+# The bridge parsers' libFuzzer targets (clang, build/fuzz), FUZZ_SECONDS each; fails on a crash.
+fuzz: setup
+	@scripts/fuzz.sh $(FUZZ_SECONDS)
 
 demo: setup
 	@$(MAKE) --no-print-directory build

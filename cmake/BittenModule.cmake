@@ -48,5 +48,8 @@ function(bitten_unit_tests name)
     # One label per property value: a ';' list here would be split into stray property names.
     PROPERTIES LABELS unit
     ENVIRONMENT "BITTEN_SOURCE_DIR=${PROJECT_SOURCE_DIR};BITTEN_BINARY=${PROJECT_BINARY_DIR}/bitten"
+    # Parameterised tests keep their own names; the "# GetParam() = ..." text (bytes of pointers
+    # for struct params) would make test names differ between builds.
+    NO_PRETTY_VALUES
     DISCOVERY_TIMEOUT 60)
 endfunction()

@@ -8,10 +8,10 @@ cd "$(dirname "$0")/.."
 DEBS=(
   build-essential cmake ninja-build ccache pkg-config git
   libboost1.81-dev nlohmann-json3-dev libtomlplusplus-dev libcli11-dev libspdlog-dev libfmt-dev
-  libssl-dev libcurl4-openssl-dev libsqlite3-dev sqlite3 libexpected-dev
+  libssl-dev libcurl4-openssl-dev libsqlite3-dev sqlite3 libexpected-dev prometheus-cpp-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev clang-format clang-tidy
-  chromium wrk curl
+  chromium wrk curl jq
 )
 
 missing=()

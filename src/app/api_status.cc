@@ -59,9 +59,13 @@ std::string RenderStatusPage(const CoreSnapshot& s, std::int64_t outbox_depth) {
   row("symbols quoted", std::to_string(s.quotes));
   row("M1 bars", std::to_string(s.bars));
   row("bars ignored by the engine", std::to_string(s.engine.ignored_bars));
-  row("setups (EMA cross + RSI)", std::to_string(s.engine.setups));
+  row("setups (bars with a candidate)", std::to_string(s.engine.setups));
+  row("setups refused: trading hours", std::to_string(s.engine.refused_session));
   row("setups refused: spread", std::to_string(s.engine.refused_spread));
   row("setups refused: spacing", std::to_string(s.engine.refused_spacing));
+  row("setups refused: daily cap", std::to_string(s.engine.refused_daily_cap));
+  row("blocked by CITADEL: news", std::to_string(s.engine.blocked_news));
+  row("blocked by CITADEL: shield", std::to_string(s.engine.blocked_shield));
   row("signals", std::to_string(s.signals));
   row("duplicate signals dropped", std::to_string(s.duplicate_signals));
   row("fires accepted", std::to_string(s.fires_accepted));

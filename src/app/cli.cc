@@ -9,11 +9,14 @@
 #include <filesystem>
 #include <iostream>
 
+#include "app/admin_cmd.h"
 #include "app/audit_cmd.h"
+#include "app/backtest_cmd.h"
 #include "app/config.h"
 #include "app/demo.h"
 #include "app/paper_bridge_cmd.h"
 #include "app/server.h"
+#include "app/ta_cmd.h"
 #include "app/terminals_cmd.h"
 #include "app/users_cmd.h"
 #include "base/clock.h"
@@ -39,7 +42,7 @@ void AddServeCommand(CLI::App& root, CliAction* action) {
     *action = [config] {
       auto c = LoadValidConfig(*config);
       if (!c) return kExitRuntime;
-      SetupLogging({c->log_level});
+      SetupLogging({c->log_level, c->log_format});
       if (c->server.web_root.empty()) c->server.web_root = DefaultWebRoot();
       return RunServe(*c);
     };
@@ -178,6 +181,9 @@ int RunCli(int argc, char** argv) {
   AddAuditCommand(cli, &action);
   AddUsersCommand(cli, &action);
   AddTerminalsCommand(cli, &action);
+  AddAdminCommand(cli, &action);
+  AddBacktestCommand(cli, &action);
+  AddTaCommand(cli, &action);
 
   try {
     cli.parse(argc, argv);

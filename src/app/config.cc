@@ -2,6 +2,8 @@
 
 #include <toml++/toml.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <functional>
@@ -11,6 +13,7 @@
 #include <sstream>
 #include <utility>
 
+#include "base/log.h"
 #include "market/instrument.h"
 
 namespace bitten::app {
@@ -253,6 +256,24 @@ Status Config::Validate() const {
   }
   if (telegram.bot_username.empty()) add("telegram.bot_username", "must not be empty");
   if (telegram.webapp_short_name.empty()) add("telegram.webapp_short_name", "must not be empty");
+  if (telegram.alert_delete_after_s < 0 || telegram.alert_delete_after_s > 47 * 3600) {
+    add("telegram.alert_delete_after_s",
+        "must be in [0, 169200] (Telegram deletes only messages younger than 48 h)");
+  }
+  if (!telegram.webhook_url.empty()) {
+    if (!IsHttpUrl(telegram.webhook_url)) {
+      add("telegram.webhook_url",
+          "must start with http:// or https:// (got '" + telegram.webhook_url + "')");
+    }
+    const std::string& ws = telegram.webhook_secret;
+    const bool ok_chars = std::all_of(ws.begin(), ws.end(), [](char ch) {
+      return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '-';
+    });
+    if (ws.empty() || ws.size() > 256 || !ok_chars) {
+      add("telegram.webhook_secret",
+          "must be 1-256 characters of A-Z a-z 0-9 _ - when telegram.webhook_url is set");
+    }
+  }
 
   // [auth]
   if (auth.dev_login) {
@@ -266,11 +287,53 @@ Status Config::Validate() const {
   }
   if (auth.init_data_max_age_read_s <= 0) add("auth.init_data_max_age_read_s", "must be > 0");
   if (auth.init_data_max_age_fire_s <= 0) add("auth.init_data_max_age_fire_s", "must be > 0");
+  // [admin]
+  if (auto h = ValidatePasswordHash(admin.password_hash); !h) {
+    constexpr std::string_view kPrefix = "admin.password_hash: ";
+    std::string_view m = h.error().message;
+    if (m.starts_with(kPrefix)) m.remove_prefix(kPrefix.size());
+    add("admin.password_hash", std::string(m));
+  }
+  if (admin.session_ttl_s <= 0) add("admin.session_ttl_s", "must be > 0");
+  if (admin.login_max_attempts < 1) add("admin.login_max_attempts", "must be >= 1");
+  if (admin.login_window_s <= 0) add("admin.login_window_s", "must be > 0");
 
   // [engine]
   if (engine.spacing_minutes < 0) add("engine.spacing_minutes", "must be >= 0");
   if (engine.rapid_ttl_s <= 0) add("engine.rapid_ttl_s", "must be > 0");
   if (engine.precision_ttl_s <= 0) add("engine.precision_ttl_s", "must be > 0");
+  for (std::size_t i = 0; i < engine.setups.size(); ++i) {
+    const std::string& n = engine.setups[i];
+    if (n != "trend_pullback" && n != "squeeze_breakout" && n != "range_reversal" &&
+        n != "ema_cross_rsi") {
+      add("engine.setups[" + std::to_string(i) + "]",
+          "unknown setup '" + n +
+              "' (trend_pullback, squeeze_breakout, range_reversal, ema_cross_rsi)");
+    }
+  }
+  if (!(engine.stop_atr_multiple > 0)) add("engine.stop_atr_multiple", "must be > 0");
+  if (!(engine.min_stop_pips_fx > 0)) add("engine.min_stop_pips_fx", "must be > 0");
+  if (!(engine.min_stop_pips_jpy > 0)) add("engine.min_stop_pips_jpy", "must be > 0");
+  if (!(engine.min_stop_pips_gold > 0)) add("engine.min_stop_pips_gold", "must be > 0");
+  if (!(engine.max_spread_to_stop > 0)) add("engine.max_spread_to_stop", "must be > 0");
+  if (engine.max_signals_per_symbol_day < 0) {
+    add("engine.max_signals_per_symbol_day", "must be >= 0 (0 = no cap)");
+  }
+  if (engine.max_signals_per_day < 0)
+    add("engine.max_signals_per_day", "must be >= 0 (0 = no cap)");
+  // [citadel]
+  if (!(citadel.block_below >= 0 && citadel.block_below <= 10)) {
+    add("citadel.block_below", "must be in 0..10");
+  }
+  if (citadel.news_before_min < 0) add("citadel.news_before_min", "must be >= 0");
+  if (citadel.news_after_min < 0) add("citadel.news_after_min", "must be >= 0");
+  for (const auto& [key, v] :
+       {std::pair<const char*, double>{"size_approved", citadel.size_approved},
+        {"size_active", citadel.size_active},
+        {"size_volatility_zone", citadel.size_volatility_zone},
+        {"size_unverified", citadel.size_unverified}}) {
+    if (!(v >= 0 && v <= 1)) add(std::string("citadel.") + key, "must be in 0..1");
+  }
   {
     const market::InstrumentTable instruments = market::InstrumentTable::Defaults();
     for (std::size_t i = 0; i < engine.symbols.size(); ++i) {
@@ -345,6 +408,9 @@ Status Config::Validate() const {
   if (kLevels.count(log_level) == 0) {
     add("log_level", "must be trace, debug, info, warn, error or off (got '" + log_level + "')");
   }
+  if (!IsValidLogFormat(log_format)) {
+    add("log.format", "must be text or json (got '" + log_format + "')");
+  }
 
   if (p.empty()) return Ok();
   if (!source_path.empty()) {
@@ -376,6 +442,9 @@ Result<Config> LoadConfig(const std::string& path) {
   L.Fields(root, "",
            {
                {"log_level", L.String(c.log_level)},
+               {"log", L.Table([&](const toml::table& t, const std::string& s) {
+                  L.Fields(t, s, {{"format", L.String(c.log_format)}});
+                })},
                {"server", L.Table([&](const toml::table& t, const std::string& s) {
                   L.Fields(t, s,
                            {{"address", L.String(c.server.address)},
@@ -394,7 +463,10 @@ Result<Config> LoadConfig(const std::string& path) {
                             {"group_chat_id", L.Integer(c.telegram.group_chat_id)},
                             {"bot_username", L.String(c.telegram.bot_username)},
                             {"webapp_short_name", L.String(c.telegram.webapp_short_name)},
-                            {"poll", L.Bool(c.telegram.poll)}});
+                            {"poll", L.Bool(c.telegram.poll)},
+                            {"alert_delete_after_s", L.Integer(c.telegram.alert_delete_after_s)},
+                            {"webhook_url", L.String(c.telegram.webhook_url)},
+                            {"webhook_secret", L.String(c.telegram.webhook_secret)}});
                 })},
                {"auth", L.Table([&](const toml::table& t, const std::string& s) {
                   L.Fields(
@@ -404,13 +476,41 @@ Result<Config> LoadConfig(const std::string& path) {
                        {"init_data_max_age_read_s", L.Integer(c.auth.init_data_max_age_read_s)},
                        {"init_data_max_age_fire_s", L.Integer(c.auth.init_data_max_age_fire_s)}});
                 })},
+               {"admin", L.Table([&](const toml::table& t, const std::string& s) {
+                  L.Fields(t, s,
+                           {{"password_hash", L.String(c.admin.password_hash)},
+                            {"session_ttl_s", L.Integer(c.admin.session_ttl_s)},
+                            {"login_max_attempts", L.Integer(c.admin.login_max_attempts)},
+                            {"login_window_s", L.Integer(c.admin.login_window_s)}});
+                })},
                {"engine", L.Table([&](const toml::table& t, const std::string& s) {
                   L.Fields(t, s,
                            {{"symbols", L.StringList(c.engine.symbols)},
                             {"spacing_minutes", L.Integer(c.engine.spacing_minutes)},
                             {"rapid_ttl_s", L.Integer(c.engine.rapid_ttl_s)},
                             {"precision_ttl_s", L.Integer(c.engine.precision_ttl_s)},
-                            {"kill_switch", L.Bool(c.engine.kill_switch)}});
+                            {"kill_switch", L.Bool(c.engine.kill_switch)},
+                            {"setups", L.StringList(c.engine.setups)},
+                            {"stop_atr_multiple", L.Number(c.engine.stop_atr_multiple)},
+                            {"min_stop_pips_fx", L.Number(c.engine.min_stop_pips_fx)},
+                            {"min_stop_pips_jpy", L.Number(c.engine.min_stop_pips_jpy)},
+                            {"min_stop_pips_gold", L.Number(c.engine.min_stop_pips_gold)},
+                            {"max_spread_to_stop", L.Number(c.engine.max_spread_to_stop)},
+                            {"max_signals_per_symbol_day",
+                             L.Integer(c.engine.max_signals_per_symbol_day)},
+                            {"max_signals_per_day", L.Integer(c.engine.max_signals_per_day)}});
+                })},
+               {"citadel", L.Table([&](const toml::table& t, const std::string& s) {
+                  L.Fields(t, s,
+                           {{"block_below", L.Number(c.citadel.block_below)},
+                            {"news_calendar", L.String(c.citadel.news_calendar)},
+                            {"news_before_min", L.Integer(c.citadel.news_before_min)},
+                            {"news_after_min", L.Integer(c.citadel.news_after_min)},
+                            {"news_blocks", L.Bool(c.citadel.news_blocks)},
+                            {"size_approved", L.Number(c.citadel.size_approved)},
+                            {"size_active", L.Number(c.citadel.size_active)},
+                            {"size_volatility_zone", L.Number(c.citadel.size_volatility_zone)},
+                            {"size_unverified", L.Number(c.citadel.size_unverified)}});
                 })},
                {"tiers", L.TableArray([&](const toml::table& t, const std::string& s) {
                   // An override names its tier; settings it leaves out keep the tier's defaults.

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "app/admin_auth.h"
 #include "base/error.h"
 #include "missions/types.h"
 
@@ -33,6 +34,15 @@ struct TelegramConfig {
   std::string bot_username = "bitten_bot";            // for the t.me direct link
   std::string webapp_short_name = "hud";              // Mini App short name
   bool poll = true;                                   // long-poll getUpdates. Default: true
+  // Expired group alerts are deleted this long after the signal's expiry; 0 = keep them.
+  // Default: 3600 (Telegram lets a bot delete its messages for 48 h only).
+  std::int64_t alert_delete_after_s = 3600;
+  // Webhook intake instead of long polling when set: the public HTTPS URL Telegram POSTs updates
+  // to (path /telegram/webhook on this server). Default: "" (long polling, when poll is on).
+  std::string webhook_url;
+  // The setWebhook secret_token, checked against X-Telegram-Bot-Api-Secret-Token on every POST.
+  // 1-256 characters of A-Z a-z 0-9 _ -; required with webhook_url.
+  std::string webhook_secret;
 };
 
 struct AuthConfig {
@@ -63,6 +73,29 @@ struct EngineConfig {
   std::int64_t rapid_ttl_s = 900;  // RAPID_ASSAULT mission expiry after the signal. Default: 15 min
   std::int64_t precision_ttl_s = 1800;  // PRECISION_STRIKE mission expiry. Default: 30 min
   bool kill_switch = false;             // global: refuse every fire. Default: false
+  // VENOM (docs/venom.md). Setups to run; empty = all four. Default: empty
+  std::vector<std::string> setups;
+  double stop_atr_multiple = 2.0;  // stop = this × M5 ATR(14), at least the floor. Default: 2.0
+  double min_stop_pips_fx = 6;     // stop floors in pips of the instrument. Defaults: 6, 6, 20
+  double min_stop_pips_jpy = 6;
+  double min_stop_pips_gold = 20;
+  double max_spread_to_stop = 0.35;             // spread gate, fraction of the stop. Default: 0.35
+  std::int64_t max_signals_per_symbol_day = 6;  // per UTC day; 0 = no cap. Default: 6
+  std::int64_t max_signals_per_day = 20;        // all symbols, per UTC day; 0 = no cap. Default: 20
+};
+
+// CITADEL, the shield (docs/venom.md).
+struct CitadelConfig {
+  double block_below = 4.0;   // shield score below this blocks the signal; 0 = never. Default: 4.0
+  std::string news_calendar;  // CSV path (time_utc,currency,impact,title); "" = none. Default: ""
+  std::int64_t news_before_min = 30;  // blackout window before a high-impact event. Default: 30
+  std::int64_t news_after_min = 30;   // ... and after it. Default: 30
+  bool news_blocks = true;            // a high-impact event in the window blocks. Default: true
+  // Size multiplier per band for mission sizing. Defaults: 1.0, 0.75, 0.5, 0.25
+  double size_approved = 1.0;
+  double size_active = 0.75;
+  double size_volatility_zone = 0.5;
+  double size_unverified = 0.25;
 };
 
 struct Config {
@@ -70,12 +103,15 @@ struct Config {
   StoreConfig store;
   TelegramConfig telegram;
   AuthConfig auth;
+  AdminConfig admin;  // the Commander Throne (app/admin_auth.h)
   EngineConfig engine;
+  CitadelConfig citadel;
   std::vector<missions::TierRules> tiers = missions::DefaultTierRules();
   std::vector<TerminalConfig> terminals;
-  std::vector<UserConfig> users;   // seeded into the store at start if missing
-  std::string log_level = "info";  // trace|debug|info|warn|error|off. Default: info
-  std::string source_path;         // the file it was loaded from ("" when built in code, e.g. demo)
+  std::vector<UserConfig> users;    // seeded into the store at start if missing
+  std::string log_level = "info";   // trace|debug|info|warn|error|off. Default: info
+  std::string log_format = "text";  // [log] format: text|json (base/log.h). Default: text
+  std::string source_path;  // the file it was loaded from ("" when built in code, e.g. demo)
 
   // The base URL users reach: server.public_url without a trailing '/', else
   // http://<address>:<bound_port or server.port> (0.0.0.0 shown as 127.0.0.1).

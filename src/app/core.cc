@@ -8,6 +8,7 @@
 #include <chrono>
 #include <future>
 
+#include "app/core_telegram.h"
 #include "app/outbox_adapter.h"
 #include "base/crypto.h"
 #include "base/format.h"
@@ -23,6 +24,7 @@
 #include "store/results.h"
 #include "store/signals.h"
 #include "store/terminals.h"
+#include "store/user_flags.h"
 #include "store/users.h"
 
 namespace bitten::app {
@@ -66,11 +68,27 @@ json FireJson(const Fire& f) {
           {"delivered_at", f.delivered_at == 0 ? json(nullptr) : json(f.delivered_at)}};
 }
 
-venom::EngineOptions EngineOptionsFrom(const EngineConfig& c) {
+venom::EngineOptions EngineOptionsFrom(const EngineConfig& c, const CitadelConfig& cit) {
   venom::EngineOptions o;
   o.min_spacing_ms = c.spacing_minutes * 60'000;
   o.ttl_rapid_ms = c.rapid_ttl_s * 1000;
   o.ttl_precision_ms = c.precision_ttl_s * 1000;
+  if (!c.setups.empty()) o.setups = c.setups;
+  o.stop_atr_multiple = c.stop_atr_multiple;
+  o.min_stop_pips_fx = c.min_stop_pips_fx;
+  o.min_stop_pips_jpy = c.min_stop_pips_jpy;
+  o.min_stop_pips_gold = c.min_stop_pips_gold;
+  o.max_spread_to_stop = c.max_spread_to_stop;
+  o.max_signals_per_symbol_day = static_cast<int>(c.max_signals_per_symbol_day);
+  o.max_signals_per_day = static_cast<int>(c.max_signals_per_day);
+  o.block_below = cit.block_below;
+  o.news_blocks = cit.news_blocks;
+  o.citadel.news_before_min = static_cast<int>(cit.news_before_min);
+  o.citadel.news_after_min = static_cast<int>(cit.news_after_min);
+  o.citadel.size_approved = cit.size_approved;
+  o.citadel.size_active = cit.size_active;
+  o.citadel.size_volatility_zone = cit.size_volatility_zone;
+  o.citadel.size_unverified = cit.size_unverified;
   return o;
 }
 
@@ -100,6 +118,7 @@ Result<venom::Signal> SignalFromJson(const json& j) {
     const json& sh = j.at("shield");
     s.shield.score = sh.at("score").get<double>();
     s.shield.band = venom::BandForScore(s.shield.score);
+    s.shield.size_multiplier = sh.value("size_multiplier", 1.0);  // absent before issue 3
     s.shield.explanation = sh.value("explanation", "");
     s.created_at = j.at("created_at").get<TimeMs>();
     s.expires_at = j.at("expires_at").get<TimeMs>();
@@ -218,7 +237,7 @@ Status QueueAlertEdit(store::Txn& txn, const TelegramConfig& tg, const std::stri
         break;
     }
   }
-  v.expired = all_expired;
+  v.expired = all_expired || now >= signal->expires_at;
   telegram::AlertTarget target{tg.group_chat_id, tg.bot_username, tg.webapp_short_name};
   std::int64_t message_id = 0;
   try {
@@ -228,8 +247,17 @@ Status QueueAlertEdit(store::Txn& txn, const TelegramConfig& tg, const std::stri
   }
   const std::string key = "edit:" + signal_id + ":" + std::to_string(v.fired) + ":" +
                           std::to_string(v.filled) + (v.expired ? ":x" : "");
-  return Enqueue(txn, telegram::EditGroupAlert(v, target, message_id), telegram::kPriorityEdit, key,
-                 now);
+  CORE_TRY(Enqueue(txn, telegram::EditGroupAlert(v, target, message_id), telegram::kPriorityEdit,
+                   key, now));
+  // An expired alert is deleted alert_delete_after_s after the signal's expiry (docs/telegram.md).
+  if (v.expired && tg.alert_delete_after_s > 0) {
+    store::OutboxMessage row = OutboxRow(telegram::DeleteMessage(tg.group_chat_id, message_id),
+                                         telegram::kPriorityEdit, "delete:" + signal_id, now);
+    row.not_before = std::max(now, signal->expires_at) + tg.alert_delete_after_s * 1000;
+    auto r = store::EnqueueOutbox(txn, row);
+    if (!r) return tl::unexpected(r.error());
+  }
+  return Ok();
 }
 
 // What one result record does to its fire and mission (CONTRACTS §3.2, ARCHITECTURE lifecycle).
@@ -380,6 +408,11 @@ bool IsOpen(MissionStatus s) {
 
 }  // namespace
 
+Status QueueGroupAlertEdit(store::Txn& txn, const TelegramConfig& tg, const std::string& signal_id,
+                           TimeMs now) {
+  return QueueAlertEdit(txn, tg, signal_id, now);
+}
+
 CoreReply ErrorReply(int status, std::string code, std::string message) {
   return CoreReply{status,
                    json{{"error", {{"code", std::move(code)}, {"message", std::move(message)}}}}};
@@ -409,7 +442,8 @@ Core::Core(const Config& config, const Clock& clock, store::Writer& writer,
       writer_(writer),
       wake_outbox_(std::move(wake_outbox)),
       instruments_(market::InstrumentTable::Defaults()) {
-  engine_ = std::make_unique<venom::Engine>(EngineOptionsFrom(config.engine), clock_, instruments_);
+  engine_ = std::make_unique<venom::Engine>(EngineOptionsFrom(config.engine, config.citadel),
+                                            clock_, instruments_);
   kill_switch_ = config.engine.kill_switch;
 }
 
@@ -432,12 +466,31 @@ void Core::Submit(store::Writer::Work work, std::function<void(Status)> on_core)
 
 Status Core::Recover(const store::Database& reader) {
   const TimeMs now = clock_.NowMs();
+  if (!config_.citadel.news_calendar.empty()) {
+    auto calendar = venom::citadel::NewsCalendar::Load(config_.citadel.news_calendar);
+    if (!calendar) {
+      return Fail(calendar.error().code, "citadel.news_calendar: " + calendar.error().message);
+    }
+    engine_->SetNewsCalendar(
+        std::make_shared<const venom::citadel::NewsCalendar>(std::move(*calendar)));
+  }
   auto users = store::ListUsers(reader);
   if (!users) return tl::unexpected(users.error());
+  auto flags = store::ListUserFlags(reader);
+  if (!flags) return tl::unexpected(flags.error());
   for (User& u : *users) {
     if (u.telegram_id != 0) user_by_telegram_[u.telegram_id] = u.user_id;
+    if (auto f = flags->find(u.user_id); f != flags->end()) {
+      u.paused = f->second.paused;
+      u.killed = f->second.killed;
+    }
     users_[u.user_id] = std::move(u);
   }
+  // The global kill switch: on when the config says so or when it was last switched on at runtime
+  // (kv); failing closed, a runtime "off" does not override the config's "on".
+  auto kill = store::KvGet(reader, "kill_switch");
+  if (!kill) return tl::unexpected(kill.error());
+  if (*kill && **kill == "1") kill_switch_ = true;
   auto terminals = store::ListTerminals(reader);
   if (!terminals) return tl::unexpected(terminals.error());
   for (store::Terminal& t : *terminals) {
@@ -480,7 +533,10 @@ Status Core::Recover(const store::Database& reader) {
   for (Mission& m : *live) {
     CORE_TRY(remember_signal(m.signal_id));
     CORE_TRY(remember_fire(m.mission_id));
-    missions_[m.mission_id] = LiveMission{std::move(m), false};
+    // The key is copied first: in `a[k] = f(std::move(m))` the right side runs first (C++17), so
+    // `m.mission_id` would already be moved from.
+    std::string id = m.mission_id;
+    missions_[id] = LiveMission{std::move(m), false};
   }
   const TimeMs day_start = UtcDayStart(now);
   for (const auto& [user_id, user] : users_) {
@@ -500,7 +556,8 @@ Status Core::Recover(const store::Database& reader) {
       }
       if (!missions_.count(m.mission_id)) {
         CORE_TRY(remember_signal(m.signal_id));
-        missions_[m.mission_id] = LiveMission{std::move(m), false};
+        std::string id = m.mission_id;
+        missions_[id] = LiveMission{std::move(m), false};
       }
     }
     counters_.Restore(user_id, now, today);
@@ -561,6 +618,7 @@ Status Core::Recover(const store::Database& reader) {
       }
     }
   }
+  CORE_TRY(RecoverStats(reader));
   spdlog::info("recovery: {} users, {} terminals, {} missions held, {} fires to deliver again",
                users_.size(), terminals_.size(), missions_.size(), redeliver_.size());
   return Ok();
@@ -637,6 +695,7 @@ void Core::ScheduleHousekeeping() {
 void Core::Housekeeping() {
   const TimeMs now = clock_.NowMs();
   ExpireDue();
+  ExpireAlerts(now);
   if (quotes_.last_tick_at() != 0 && std::llabs(now - quotes_.last_tick_at()) < kLiveTickWindowMs) {
     for (const market::Bar& bar : aggregator_.FlushBefore(now)) OnBar(bar);
   }
@@ -989,6 +1048,8 @@ void Core::ProcessResults(const std::string& terminal,
       std::string user_id;
       double realised = 0;
       bool closed = false;
+      XpResult xp;
+      std::optional<Mission> mission;
     };
     auto out = std::make_shared<Outcome>();
     Submit(
@@ -1027,6 +1088,11 @@ void Core::ProcessResults(const std::string& terminal,
           // Messages: the trader hears about the result; the group alert shows the counts.
           auto user = store::GetUser(txn.db(), eff.fire.user_id);
           if (!user) return tl::unexpected(user.error());
+          if (*user) {
+            auto xp = AwardXpForResult(txn, eff.fire, r.type, (*user)->telegram_id, now);
+            if (!xp) return tl::unexpected(xp.error());
+            out->xp = std::move(*xp);
+          }
           if (*mission && *user && (*user)->telegram_id != 0) {
             const Mission& m = **mission;
             const std::int64_t chat = (*user)->telegram_id;
@@ -1044,7 +1110,7 @@ void Core::ProcessResults(const std::string& terminal,
                 msg = telegram::Closed(
                     telegram::CloseView{m.symbol, side, FormatFixed(r.price, m.digits),
                                         eff.fire.fill_volume, eff.fire.ticket, m.mission_id,
-                                        eff.fire.profit, m.account_ccy, r.reason, 0},
+                                        eff.fire.profit, m.account_ccy, r.reason, out->xp.points},
                     chat);
                 break;
               case bridge::ResultType::kReject:
@@ -1075,6 +1141,7 @@ void Core::ProcessResults(const std::string& terminal,
           out->user_id = eff.fire.user_id;
           out->closed = r.type == bridge::ResultType::kClose;
           out->realised = eff.fire.profit;
+          if (*mission) out->mission = **mission;
           return Ok();
         },
         [this, tally, out, terminal, seq = record.seq, type = record.type](Status s) {
@@ -1090,6 +1157,8 @@ void Core::ProcessResults(const std::string& terminal,
             ++tally->processed;
             if (out->fire) {
               if (out->closed) counters_.AddRealised(out->user_id, clock_.NowMs(), out->realised);
+              if (out->closed && out->mission) CountClosedTrade(*out->fire, *out->mission);
+              OnTradeXp(out->user_id, out->xp);
               AdoptFire(*out->fire, out->mission_status);
               if (type == bridge::ResultType::kFill) {
                 hub_.Push(out->user_id, "fill", FireJson(*out->fire).dump());
@@ -1181,6 +1250,17 @@ void Core::IngestTick(const market::Tick& tick) {
 
 void Core::OnBar(const market::Bar& bar) {
   ++stats_.bars;
+  // CITADEL weighs the signal against the positions open (or on their way) right now.
+  std::vector<venom::citadel::OpenPosition> exposure;
+  for (const auto& [id, lm] : missions_) {
+    if (!IsOpen(lm.mission.status)) continue;
+    const venom::citadel::OpenPosition p{lm.mission.symbol, lm.mission.side};
+    const bool seen = std::any_of(exposure.begin(), exposure.end(), [&](const auto& q) {
+      return q.symbol == p.symbol && q.side == p.side;
+    });
+    if (!seen) exposure.push_back(p);
+  }
+  engine_->SetOpenExposure(std::move(exposure));
   auto signal = engine_->OnBar(bar);
   if (signal) EmitSignal(*signal);
 }
@@ -1268,6 +1348,7 @@ void Core::EmitSignal(const venom::Signal& signal) {
           missions_[id] = LiveMission{std::move(m), false};
           PushMission(missions_[id].mission);
         }
+        AutoFire(signal);
         spdlog::info("signal {} {} {} conf {} → {} missions", signal.symbol,
                      market::ToString(signal.side), venom::ToString(signal.signal_class),
                      signal.confidence, missions->size());
@@ -1279,6 +1360,7 @@ void Core::EmitSignal(const venom::Signal& signal) {
 // Fire path (docs/internals.md "The fire path", ARCHITECTURE invariants 1–3)
 
 void Core::FireMission(Principal who, std::string mission_id, ReplyFn reply) {
+  if (metrics_) reply = MeasureFire(metrics_, mission_id, std::move(reply));  // core_metrics.cc
   if (stopping_.load()) return reply(ErrorReply(503, "shutting_down", "the server is stopping"));
   Post([this, who = std::move(who), mission_id = std::move(mission_id),
         reply = std::move(reply)]() mutable {
@@ -1375,12 +1457,14 @@ void Core::DoFire(const User& user, const std::string& mission_id, ReplyFn reply
   fires_in_flight_[mission_id] = user.user_id;
   auto result = std::make_shared<store::FireInsert>();
   const TelegramConfig tg = config_.telegram;
+  const int fires_per_day = rules.fires_per_day;
   Submit(
-      [fire, m, result, now, tg](store::Txn& txn) -> Status {
+      [fire, m, result, now, tg, fires_per_day](store::Txn& txn) -> Status {
         auto ins = store::InsertFire(txn, fire);
         if (!ins) return tl::unexpected(ins.error());
         *result = *ins;
         if (!ins->inserted) return Ok();
+        CORE_TRY(CheckUserRulesInTxn(txn, fire.user_id, fires_per_day, now));
         // The mission must still be pending in the store (an expiry may have committed first).
         auto cas = store::CompareAndSetMissionStatus(txn, m.mission_id, MissionStatus::kPending,
                                                      MissionStatus::kFired);
@@ -1482,8 +1566,12 @@ void Core::GetMe(Principal who, ReplyFn reply) {
     const TimeMs now = clock_.NowMs();
     const missions::TierRules& rules = RulesFor(user->tier);
     int open = 0;
+    double open_risk = 0;
     for (const auto& [id, lm] : missions_) {
-      if (lm.mission.user_id == user->user_id && IsOpen(lm.mission.status)) ++open;
+      if (lm.mission.user_id == user->user_id && IsOpen(lm.mission.status)) {
+        ++open;
+        open_risk += lm.mission.risk_money;
+      }
     }
     const auto today = counters_.Get(user->user_id, now);
     const missions::AccountView account = AccountFor(*user);
@@ -1509,15 +1597,22 @@ void Core::GetMe(Principal who, ReplyFn reply) {
           {"name", user->name},
           {"tier", missions::ToString(user->tier)},
           {"xp", user->xp},
-          // XP levels and ranks are not defined yet (no XP module): null rather than invented.
-          {"level", nullptr},
-          {"rank", nullptr}}},
+          {"level", XpJson(*user)["level"]},
+          {"rank", XpJson(*user)["rank"]},
+          {"next_level_xp", XpJson(*user)["next_level_xp"]},
+          {"paused", user->paused},
+          {"killed", user->killed}}},
+        {"stats", missions::ToJson(stats_book_.Get(user->user_id))},
         {"limits",
          {{"fires_used", today.fires},
           {"fires_allowed", rules.fires_per_day},
           {"open", open},
           {"max_open", rules.max_open},
           {"daily_pnl", RoundTo(today.realised_pnl, 2)},
+          // What the daily loss cap counts: today's realised loss plus the risk of open positions.
+          {"open_risk", RoundTo(open_risk, 2)},
+          {"daily_exposure",
+           RoundTo(counters_.RealisedLossToday(user->user_id, now) + open_risk, 2)},
           {"daily_loss_cap_pct", rules.daily_loss_cap_pct},
           {"daily_loss_cap",
            account.known ? json(RoundTo(account.balance * rules.daily_loss_cap_pct / 100, 2))
@@ -1681,6 +1776,7 @@ void Core::SetKillSwitch(bool on) {
     kill_switch_ = on;
     Submit(
         [on](store::Txn& txn) -> Status {
+          CORE_TRY(store::KvSet(txn, "kill_switch", on ? "1" : "0"));
           store::Event e;
           e.type = on ? "kill_switch_on" : "kill_switch_off";
           return Journal(txn, e);
@@ -1696,6 +1792,7 @@ void Core::Snapshot(std::function<void(CoreSnapshot)> done) {
     s.kill_switch = kill_switch_;
     s.late_ticks = aggregator_.late_ticks();
     s.engine = engine_->stats();
+    s.recent_blocked.assign(engine_->recent_blocked().begin(), engine_->recent_blocked().end());
     s.last_tick_at = quotes_.last_tick_at();
     s.users = users_.size();
     s.sse_streams = hub_.size();

@@ -37,16 +37,19 @@
 
 #include "app/auth.h"
 #include "app/config.h"
+#include "app/core_xp.h"
 #include "app/sse_hub.h"
 #include "base/clock.h"
 #include "base/error.h"
 #include "bridge/codec.h"
+#include "bridge/http_transport.h"
 #include "bridge/transport.h"
 #include "market/aggregator.h"
 #include "market/instrument.h"
 #include "missions/builder.h"
 #include "missions/day_counters.h"
 #include "missions/fire_rules.h"
+#include "missions/stats.h"
 #include "missions/types.h"
 #include "store/db.h"
 #include "store/terminals.h"
@@ -58,6 +61,8 @@
 
 namespace bitten::app {
 
+class Metrics;
+
 // The answer of a core operation to an API caller: an HTTP status and a JSON body (CONTRACTS §4
 // error shape for failures).
 struct CoreReply {
@@ -68,6 +73,11 @@ using ReplyFn = std::function<void(CoreReply)>;
 
 // {"error":{"code","message"}} with HttpStatusFor-style status.
 CoreReply ErrorReply(int status, std::string code, std::string message);
+
+// `reply` wrapped so that the answer is counted by outcome and timed from now in `metrics`, and
+// logged at debug level with mission_id, fire_id, outcome and latency_us as log context fields
+// (app/core_metrics.cc).
+ReplyFn MeasureFire(Metrics* metrics, std::string mission_id, ReplyFn reply);
 
 // A terminal-signed HTTP request (CONTRACTS §3.4), as received; verified on the core thread, which
 // owns the terminal secrets and the replay cache.
@@ -119,6 +129,9 @@ struct CoreSnapshot {
   bool kill_switch = false;
   std::int64_t ticks = 0, bars = 0, signals = 0, duplicate_signals = 0, late_ticks = 0;
   venom::EngineStats engine;  // the engine's own counters (setups, refusals)
+  // Signals CITADEL blocked most recently (oldest first, bounded by the engine), for the admin
+  // console.
+  std::vector<venom::BlockedSignal> recent_blocked;
   TimeMs last_tick_at = 0;
   std::size_t users = 0, sse_streams = 0, quotes = 0;
   std::map<std::string, int> missions_by_status;  // live missions held by the core
@@ -148,10 +161,14 @@ class Core {
   Status Recover(const store::Database& reader);
   // The command transport (may be null: no terminal has a folder). Before Start().
   void SetTransport(bridge::CommandTransport* transport) { transport_ = transport; }
+  // The HTTP command path behind GET /api/bridge/next (may be null). Before Start().
+  void SetHttpTransport(bridge::HttpTransport* http) { http_transport_ = http; }
   // Terminals whose folder the transport watches (fires to others are refused: no command path).
   void SetTerminalHasFolder(const std::string& terminal_id, bool has) {
     folders_[terminal_id] = has;
   }
+  // Where fire answers are counted and timed (app/metrics.h; may be null). Before Start().
+  void SetMetrics(Metrics* metrics) { metrics_ = metrics; }
   // Base URL of the HUD for the DM buttons, e.g. "http://127.0.0.1:8080/hud/". Before Start().
   void SetHudUrl(std::string url) { hud_url_ = std::move(url); }
   // The terminals recovered (for the server to register folders with the transport).
@@ -172,6 +189,14 @@ class Core {
   void OnResult(std::string terminal, bridge::ResultRecord record, std::string line);
   void OnHeartbeat(std::string terminal, bridge::Heartbeat heartbeat);
   void OnDelivered(std::string terminal, std::string fire_id, TimeMs at);
+  // A command waited longer than the transport's delivery timeout: fire and mission go from fired
+  // to undelivered (journaled "command_undelivered", pushed to the trader's HUD); OnDelivered later
+  // moves them on to delivered (app/core_bridge.cc).
+  void OnUndelivered(std::string terminal, std::string fire_id, TimeMs since);
+  // GET /api/bridge/next (CONTRACTS §3.4): verified on the core thread like the other terminal
+  // calls (401 otherwise), then the HTTP transport's long poll of at most `wait_ms`: 200 with the
+  // fire.txt text, or 204 when nothing came (app/core_bridge.cc).
+  void BridgeNext(TerminalCall call, TimeMs wait_ms, std::function<void(web::Response)> answer);
   // PositionStore::Save through the core, so the offset is written after the results it covers.
   void SaveResultOffset(std::string terminal, std::int64_t offset);
 
@@ -190,12 +215,28 @@ class Core {
   void LinkTelegram(std::string user_id, std::int64_t telegram_id, ReplyFn reply);
   // Resolves a Telegram account: 200 {"user_id","name","tier"} or 401.
   void WhoIs(std::int64_t telegram_id, ReplyFn reply);
+  // The caller's XP, level, rank and trading statistics (docs/xp.md): 200 {"user_id","xp","level",
+  // "rank","level_xp","next_level_xp","stats":{...},"server_time"}.
+  void GetStats(Principal who, ReplyFn reply);
+  // The `limit` users with the most XP (ties: P&L, then the older account), and the caller's own
+  // row: 200 {"leaderboard":[...],"you":{...},"users":N,"server_time"}. No user ids of others.
+  void GetLeaderboard(Principal who, int limit, ReplyFn reply);
   // Queues one Telegram message through the outbox (bot replies). Fire and forget.
   void QueueMessage(telegram::OutMessage msg, int priority, std::string dedup_key);
+  // Links a Telegram account through a one-time invite code (bot /start <code>, store/invites.h).
+  // Reply 200 {"user_id","name"}; 404 invite_not_found, 410 invite_expired, 409 invite_used or
+  // telegram_linked. Defined in core_telegram.cc.
+  void RedeemInvite(std::string code, std::int64_t telegram_id, ReplyFn reply);
 
   // --- Operators ---
   void Snapshot(std::function<void(CoreSnapshot)> done);
   void SetKillSwitch(bool on);
+  // Per-user halts (docs/rules.md): persisted (users.paused / users.killed) and journaled
+  // ("user_paused"/"user_resumed", "user_killed"/"user_kill_lifted"); either refuses every fire of
+  // the user with "kill_switch". `reply` (may be empty): 200 {"user_id","name","paused","killed"},
+  // 404 user_not_found, 503 store_unavailable.
+  void SetUserPaused(std::string user_id, bool paused, ReplyFn reply);
+  void SetUserKilled(std::string user_id, bool killed, ReplyFn reply);
 
   // For tests: runs `fn` on the core thread and waits for it.
   void RunSync(std::function<void()> fn);
@@ -248,6 +289,19 @@ class Core {
   void RefuseFire(const missions::User& user, const std::string& mission_id, const Error& why,
                   ReplyFn reply);
 
+  // Rules, XP and statistics (core_rules.cc, core_xp.cc).
+  enum class UserFlag { kPaused, kKilled };
+  void SetUserFlag(std::string user_id, UserFlag flag, bool on, ReplyFn reply);
+  // Fires, through DoFire, every pending mission of `signal` whose user's tier auto-fires at the
+  // signal's confidence and that the user could fire by hand; the trader is told (TellAutoFire).
+  void AutoFire(const venom::Signal& signal);
+  void TellAutoFire(const std::string& user_id, const std::string& mission_id, int confidence,
+                    int min_confidence, const CoreReply& r);
+  nlohmann::json XpJson(const missions::User& user) const;
+  Status RecoverStats(const store::Database& reader);
+  void CountClosedTrade(const missions::Fire& fire, const missions::Mission& mission);
+  void OnTradeXp(const std::string& user_id, const XpResult& xp);
+
   // Missions and events.
   nlohmann::json MissionJson(const missions::Mission& m) const;
   void PushMission(const missions::Mission& m);
@@ -255,12 +309,17 @@ class Core {
   void Housekeeping();
   void ScheduleHousekeeping();
   void ExpireDue();
+  // Edits the group alert of every signal past its expiry to "expired" and queues its deletion
+  // (core_telegram.cc). Runs in Housekeeping.
+  void ExpireAlerts(TimeMs now);
 
   const Config& config_;
   const Clock& clock_;
   store::Writer& writer_;
   std::function<void()> wake_outbox_;
   bridge::CommandTransport* transport_ = nullptr;
+  bridge::HttpTransport* http_transport_ = nullptr;
+  Metrics* metrics_ = nullptr;
   std::map<std::string, bool> folders_;  // terminal_id -> watched by the transport
   std::string hud_url_;
 
@@ -285,9 +344,11 @@ class Core {
   std::map<std::string, std::string> fire_by_mission_;    // mission_id -> fire_id
   std::map<std::string, std::string> fires_in_flight_;    // mission_id -> user_id (not committed)
   missions::DayCounters counters_;
+  missions::StatsBook stats_book_;  // closed trades per user (docs/xp.md)
   bool kill_switch_ = false;
   std::vector<missions::Fire> redeliver_;  // from recovery, enqueued at Start
   std::deque<SignalInfo> recent_signals_;  // for /status
+  std::set<std::string> alerts_expired_;   // signal ids whose alert expiry edit is queued
   bridge::RequestVerifier verifier_;
   SseHub hub_;
   CoreSnapshot stats_;  // counters part

@@ -10,6 +10,7 @@
 #include "app/api_status.h"
 #include "app/api_terminal.h"
 #include "app/api_user.h"
+#include "app/metrics.h"
 #include "base/crypto.h"
 #include "base/uuid.h"
 #include "store/db.h"
@@ -122,7 +123,13 @@ Status Server::Init() {
   // 1. Store.
   auto db = store::Database::Open(config_.store.path, store::OpenMode::kReadWrite);
   if (!db) return tl::unexpected(db.error());
-  writer_ = std::make_unique<store::Writer>(std::move(*db), clock_);
+  metrics_ = std::make_unique<Metrics>();
+  store::WriterOptions wo;
+  wo.on_commit = [m = metrics_.get()](std::size_t batch, std::int64_t commit_us,
+                                      std::int64_t batch_us) {
+    m->ObserveCommit(batch, commit_us, batch_us);
+  };
+  writer_ = std::make_unique<store::Writer>(std::move(*db), clock_, std::move(wo));
   auto reader = store::Database::Open(config_.store.path, store::OpenMode::kReadOnly);
   if (!reader) return tl::unexpected(reader.error());
   reader_ = std::move(*reader);
@@ -130,6 +137,7 @@ Status Server::Init() {
 
   // 2. Core.
   core_ = std::make_unique<Core>(config_, clock_, *writer_, [this] { WakeOutbox(); });
+  core_->SetMetrics(metrics_.get());
   if (Status s = core_->Recover(*reader_); !s) return s;
 
   // 3. Bridge: every terminal whose folder this server shares.
@@ -142,9 +150,17 @@ Status Server::Init() {
                                const std::string& line) { core->OnResult(terminal, record, line); };
   callbacks.on_heartbeat = [core](const std::string& terminal, const bridge::Heartbeat& hb,
                                   const std::string&) { core->OnHeartbeat(terminal, hb); };
+  callbacks.on_undelivered = [core](const std::string& terminal, const std::string& fire_id,
+                                    TimeMs since) {
+    core->OnUndelivered(terminal, fire_id, since);
+  };
   callbacks.on_error = [](const std::string& terminal, const Error& e) {
     spdlog::warn("bridge {}: {}: {}", terminal, e.code, e.message);
   };
+  // Terminals without a folder here take their commands by GET /api/bridge/next (HTTP transport).
+  http_transport_ =
+      std::make_unique<bridge::HttpTransport>(bridge::HttpTransport::Options{}, clock_, callbacks);
+  routing_ = std::make_unique<bridge::RoutingTransport>();
   transport_ = std::make_unique<bridge::FileTransport>(bridge::FileTransport::Options{}, clock_,
                                                        *positions_, std::move(callbacks));
   bool any_folder = false;
@@ -154,7 +170,9 @@ Status Server::Init() {
       if (tc.terminal_id == t.terminal_id && !tc.dir.empty()) dir = tc.dir;
     }
     if (dir.empty()) {
-      core_->SetTerminalHasFolder(t.terminal_id, false);
+      http_transport_->AddTerminal(t.terminal_id);
+      routing_->Route(t.terminal_id, http_transport_.get());
+      core_->SetTerminalHasFolder(t.terminal_id, true);  // a command path: the HTTP long poll
       continue;
     }
     auto secret = FromHex(t.secret_hex);
@@ -163,10 +181,12 @@ Status Server::Init() {
       return Fail(s.error().code,
                   "terminal " + t.terminal_id + " folder " + dir + ": " + s.error().message);
     }
+    routing_->Route(t.terminal_id, transport_.get());
     core_->SetTerminalHasFolder(t.terminal_id, true);
     any_folder = true;
   }
-  core_->SetTransport(transport_.get());
+  core_->SetTransport(routing_.get());
+  core_->SetHttpTransport(http_transport_.get());
 
   // 4. Telegram.
   auto outbox_reader = store::Database::Open(config_.store.path, store::OpenMode::kReadOnly);
@@ -177,34 +197,44 @@ Status Server::Init() {
     o.api.base_url = config_.telegram.api_base;
     o.api.token = config_.telegram.token;
     sender_ = std::make_unique<telegram::OutboxSender>(o, *outbox_store_, clock_);
-    if (config_.telegram.poll) {
+    const bool webhook = !config_.telegram.webhook_url.empty();
+    if (webhook || config_.telegram.poll) {
       bot_backend_ = std::make_unique<CoreBotBackend>(*core_, config_, clock_);
-      telegram::BotPoller::Options po;
-      po.api.base_url = config_.telegram.api_base;
-      po.api.token = config_.telegram.token;
-      po.bot_username = config_.telegram.bot_username;
       const std::string path = config_.store.path;
       store::Writer* writer = writer_.get();
-      poller_ = std::make_unique<telegram::BotPoller>(
-          po, *bot_backend_,
-          [path]() -> std::int64_t {
-            auto db = store::Database::Open(path, store::OpenMode::kReadOnly);
-            if (!db) return 0;
-            auto v = store::KvGet(**db, "telegram.offset");
-            if (!v || !*v) return 0;
-            try {
-              return std::stoll(**v);
-            } catch (...) {
-              return 0;
-            }
-          },
-          [writer](std::int64_t next) {
-            Status s = writer->SubmitAndWait([next](store::Txn& txn) {
-              return store::KvSet(txn, "telegram.offset", std::to_string(next));
-            });
-            if (!s)
-              spdlog::error("saving the Telegram update offset failed: {}", s.error().message);
-          });
+      auto load_offset = [path]() -> std::int64_t {
+        auto db = store::Database::Open(path, store::OpenMode::kReadOnly);
+        if (!db) return 0;
+        auto v = store::KvGet(**db, "telegram.offset");
+        if (!v || !*v) return 0;
+        try {
+          return std::stoll(**v);
+        } catch (...) {
+          return 0;
+        }
+      };
+      auto save_offset = [writer](std::int64_t next) {
+        Status s = writer->SubmitAndWait([next](store::Txn& txn) {
+          return store::KvSet(txn, "telegram.offset", std::to_string(next));
+        });
+        if (!s) spdlog::error("saving the Telegram update offset failed: {}", s.error().message);
+      };
+      if (webhook) {
+        // One intake at a time (docs/telegram.md): the webhook replaces long polling.
+        WebhookIntake::Options wh;
+        wh.api = o.api;
+        wh.bot_username = config_.telegram.bot_username;
+        wh.url = config_.telegram.webhook_url;
+        wh.secret = config_.telegram.webhook_secret;
+        webhook_ = std::make_unique<WebhookIntake>(wh, *bot_backend_, load_offset, save_offset);
+        if (Status s = webhook_->Register(); !s) return s;
+      } else {
+        telegram::BotPoller::Options po;
+        po.api = o.api;
+        po.bot_username = config_.telegram.bot_username;
+        poller_ =
+            std::make_unique<telegram::BotPoller>(po, *bot_backend_, load_offset, save_offset);
+      }
     }
   } else {
     log_sender_ = std::make_unique<LogOutboxSender>(*outbox_store_, clock_);
@@ -218,6 +248,19 @@ Status Server::Init() {
   RegisterUserRoutes(*router_, *core_, *auth_);
   StoreOutbox* outbox = outbox_store_.get();
   RegisterStatusRoutes(*router_, *core_, [outbox] { return outbox->depth(); });
+  if (webhook_) webhook_->AddRoute(*router_);
+  router_->Get("/metrics", [this, outbox](const web::Request&, web::Responder responder) {
+    const std::int64_t depth = outbox->depth();
+    const store::WriterStats ws = writer_->stats();
+    core_->Snapshot([this, responder = std::move(responder), depth, ws](CoreSnapshot s) {
+      web::Response r;
+      r.status = 200;
+      r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+      r.body = metrics_->Render(s, ws, depth);
+      r.headers.emplace_back("Cache-Control", "no-store");
+      responder.Send(std::move(r));
+    });
+  });
   std::filesystem::path web_root = config_.server.web_root;
   if (!web_root.empty()) router_->ServeStatic("/hud/", web_root / "hud");
   web::ServerOptions ho;
@@ -240,9 +283,11 @@ Status Server::Init() {
   if (any_folder) {
     if (Status s = transport_->Start(); !s) return s;
   }
+  http_transport_->Start();
   if (sender_) sender_->Start();
   if (log_sender_) log_sender_->Start();
   if (poller_) poller_->Start();
+  if (webhook_) webhook_->Start();
   spdlog::info("bitten serve: listening on {}:{}", config_.server.address, port_);
   return Ok();
 }
@@ -252,17 +297,22 @@ void Server::Stop() {
   stopped_ = true;
   if (http_) http_->Stop();            // no new requests; open responders answer late or 500
   if (poller_) poller_->Stop();        // no new bot commands
+  if (webhook_) webhook_->Stop();      // no new bot commands (queued ones answered 503)
   if (transport_) transport_->Stop();  // no new results, heartbeats or deliveries
-  if (core_) core_->Stop();            // every submitted store work answered, thread joined
+  if (http_transport_) http_transport_->Stop();  // parked long polls answered 204
+  if (core_) core_->Stop();  // every submitted store work answered, thread joined
   // Works submitted after the drain (a last housekeeping round) post their Done into the stopped
   // core: flush them while the core object still exists.
   if (writer_) (void)writer_->SubmitAndWait([](store::Txn&) { return Ok(); });
   if (sender_) sender_->Stop();
   if (log_sender_) log_sender_->Stop();
   poller_.reset();
+  webhook_.reset();
   bot_backend_.reset();
   http_.reset();
   transport_.reset();
+  http_transport_.reset();
+  routing_.reset();
   sender_.reset();
   log_sender_.reset();
   outbox_store_.reset();

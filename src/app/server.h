@@ -9,8 +9,10 @@
 //      core, so an offset is never durable before the results it covers);
 //   4. the outbox sender: telegram::OutboxSender when telegram.token is set, else LogOutboxSender
 //      (messages printed to the log and marked sent); the BotPoller when the token is set and
-//      telegram.poll is on;
-//   5. the HTTP server with every route (api_terminal.h, api_user.h, api_status.h, /hud/ static).
+//      telegram.poll is on, or the WebhookIntake (setWebhook, POST /telegram/webhook) instead when
+//      telegram.webhook_url is set;
+//   5. the HTTP server with every route (api_terminal.h, api_user.h, api_status.h, GET /metrics
+//      from app/metrics.h, /hud/ static).
 //
 // Stop() is orderly: HTTP intake and the bot stop first, then the transport, then the core drains
 // (every submitted store work answered), then the senders, then the writer commits what is queued
@@ -26,9 +28,12 @@
 #include "app/bot_backend.h"
 #include "app/config.h"
 #include "app/core.h"
+#include "app/metrics.h"
 #include "app/outbox_adapter.h"
+#include "app/webhook.h"
 #include "base/clock.h"
 #include "base/error.h"
+#include "bridge/http_transport.h"
 #include "bridge/transport.h"
 #include "store/writer.h"
 #include "telegram/bot.h"
@@ -54,6 +59,7 @@ class Server {
   // For tests and operators' tools in-process.
   Core& core() { return *core_; }
   store::Writer& writer() { return *writer_; }
+  Metrics& metrics() { return *metrics_; }
   const Config& config() const { return config_; }
 
  private:
@@ -66,16 +72,20 @@ class Server {
 
   const Config config_;  // own copy: the core holds a reference to it
   const Clock& clock_;
+  std::unique_ptr<Metrics> metrics_;  // GET /metrics; outlives the writer and the core
   std::unique_ptr<store::Writer> writer_;
   std::unique_ptr<store::Database> reader_;  // recovery and result offsets, owning thread only
   std::unique_ptr<Core> core_;
   std::unique_ptr<Positions> positions_;
   std::unique_ptr<bridge::FileTransport> transport_;
+  std::unique_ptr<bridge::HttpTransport> http_transport_;  // terminals without a shared folder
+  std::unique_ptr<bridge::RoutingTransport> routing_;      // each terminal to its transport
   std::unique_ptr<StoreOutbox> outbox_store_;
   std::unique_ptr<telegram::OutboxSender> sender_;
   std::unique_ptr<LogOutboxSender> log_sender_;
   std::unique_ptr<CoreBotBackend> bot_backend_;
   std::unique_ptr<telegram::BotPoller> poller_;
+  std::unique_ptr<WebhookIntake> webhook_;  // instead of poller_ when telegram.webhook_url is set
   std::unique_ptr<Authenticator> auth_;
   std::unique_ptr<web::Router> router_;
   std::unique_ptr<web::HttpServer> http_;

@@ -9,6 +9,8 @@
 
 #include "app/config.h"
 #include "app/dev_login.h"
+#include "app/invite_cmd.h"
+#include "app/users_rules_cmd.h"
 #include "base/clock.h"
 #include "base/crypto.h"
 #include "base/uuid.h"
@@ -300,6 +302,9 @@ void AddUsersCommand(CLI::App& root, CliAction* action) {
   link->add_option("--url", args->url, "Public base URL; default the config's server.public_url");
   link->add_flag("--json", args->json, "Print {url, token, user_id, expires_at}");
   link->callback([args, action] { *action = [args] { return RunLoginLink(*args); }; });
+
+  AddUsersInviteCommand(*users, action);  // users invite (app/invite_cmd.h)
+  AddUsersRulesCommands(*users, action);   // users pause|resume|kill (app/users_rules_cmd.h)
 }
 
 }  // namespace bitten::app

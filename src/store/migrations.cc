@@ -107,8 +107,41 @@ CREATE TABLE kv (
 );
 )sql";
 
-constexpr std::array<Migration, 1> kMigrations = {{
+// Trader rules and XP (docs/rules.md, docs/xp.md): per-user pause and kill flags, the XP ledger
+// (one row per (user, fire, reason): the primary key makes awarding idempotent), and the index the
+// store-side daily fire count of the fire path reads.
+constexpr const char* kSchema2 = R"sql(
+ALTER TABLE users ADD COLUMN paused INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE users ADD COLUMN killed INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE xp_ledger (
+  user_id   TEXT NOT NULL REFERENCES users(user_id),
+  fire_id   TEXT NOT NULL,
+  reason    TEXT NOT NULL,
+  points    INTEGER NOT NULL,
+  at        INTEGER NOT NULL,
+  PRIMARY KEY (user_id, fire_id, reason)
+) WITHOUT ROWID;
+CREATE INDEX fires_user_time ON fires(user_id, fired_at);
+)sql";
+
+// Telegram invites (docs/telegram.md "Invites"): a one-time code an operator hands a trader
+// (`bitten users invite`); the bot's /start <code> links the presser's Telegram account to the
+// user. used_at/used_by record the redemption (a code links once).
+constexpr const char* kSchema3 = R"sql(
+CREATE TABLE invites (
+  code        TEXT PRIMARY KEY NOT NULL,
+  user_id     TEXT NOT NULL REFERENCES users(user_id),
+  created_at  INTEGER NOT NULL,
+  expires_at  INTEGER NOT NULL,
+  used_at     INTEGER,
+  used_by     INTEGER
+) WITHOUT ROWID;
+)sql";
+
+constexpr std::array<Migration, 3> kMigrations = {{
     {1, kSchema1},
+    {2, kSchema2},
+    {3, kSchema3},
 }};
 
 }  // namespace

@@ -829,5 +829,70 @@ TEST_F(CoreServerTest, TelegramInitDataIsValidatedWithTheBotToken) {
   EXPECT_EQ(fire.status, 401);
 }
 
+// Issue 5, delivery: a command the terminal does not claim within the delivery timeout (10 s) makes
+// the mission `undelivered` for the trader; it stays in fire.txt and a later claim delivers it.
+TEST_F(CoreServerTest, UnclaimedFireIsUndeliveredUntilTheTerminalClaimsIt) {
+  BITTEN_REQUIRE_MARKET_FILE(file, kMarketFile);
+  const std::string signal_id = SignalReady();
+  ASSERT_FALSE(signal_id.empty());
+  const std::string mission_id = MissionOf(signal_id, "alice")["mission_id"];
+  ASSERT_EQ(PostHeartbeat().status, 200);
+  Reply r = PostFire(mission_id, "alice");
+  ASSERT_EQ(r.status, 202) << r.body.dump();
+  const std::string fire_id = r.body["fire_id"];
+  const fs::path fire_txt = terminal_dir_ / "fire.txt";
+  ASSERT_TRUE(WaitFor([&] { return fs::exists(fire_txt); }));
+  clock_.Advance(11'000);  // the terminal does not claim it
+  ASSERT_TRUE(WaitFor([&] { return MissionOf(signal_id, "alice")["status"] == "undelivered"; }));
+  Settle();
+  EXPECT_EQ(
+      Count("SELECT COUNT(*) FROM journal WHERE type = 'command_undelivered' AND fire_id = '" +
+            fire_id + "'"),
+      1);
+  EXPECT_TRUE(fs::exists(fire_txt));  // still waiting for the terminal, not withdrawn
+  fs::rename(fire_txt, terminal_dir_ / ("fire." + fire_id + ".claimed"));
+  EXPECT_TRUE(WaitFor([&] { return MissionOf(signal_id, "alice")["status"] == "delivered"; }));
+}
+
+// Issue 5, HTTP transport: a terminal without a folder takes its commands by the signed long poll
+// GET /api/bridge/next; the command text is the exact fire.txt, and handing it over is delivery.
+TEST_F(CoreServerTest, TerminalWithoutFolderTakesCommandsByLongPoll) {
+  BITTEN_REQUIRE_MARKET_FILE(file, kMarketFile);
+  config_.terminals[0].dir = "";  // t1 is an HTTP terminal now
+  const std::string signal_id = SignalReady();
+  ASSERT_FALSE(signal_id.empty());
+  auto next = [&](const std::string& target, bool sign = true) {
+    const TimeMs ts = clock_.NowMs();
+    HttpHeaders h = {{"X-Bitten-Terminal", kTerminal}, {"X-Bitten-Timestamp", std::to_string(ts)}};
+    h.push_back(
+        {"X-Bitten-Signature", sign ? bridge::SignRequest(Raw(kSecretHex), ts, "GET", target, "")
+                                    : std::string(64, '0')});
+    auto res = http_->Send("GET", target, "", h);
+    EXPECT_TRUE(res) << res.error().message;
+    return res ? *res : HttpResponse{};
+  };
+  EXPECT_EQ(next("/api/bridge/next?terminal=t1&wait_ms=0").status, 204);  // nothing queued
+  EXPECT_EQ(next("/api/bridge/next?terminal=t1&wait_ms=0", false).status, 401);
+  EXPECT_EQ(next("/api/bridge/next?terminal=t2&wait_ms=0").status, 400);
+
+  const std::string mission_id = MissionOf(signal_id, "alice")["mission_id"];
+  ASSERT_EQ(PostHeartbeat().status, 200);
+  Reply r = PostFire(mission_id, "alice");
+  ASSERT_EQ(r.status, 202) << r.body.dump();
+  const std::string fire_id = r.body["fire_id"];
+  EXPECT_FALSE(fs::exists(terminal_dir_ / "fire.txt"));
+  clock_.Advance(11'000);  // nobody polls for a while: undelivered
+  ASSERT_TRUE(WaitFor([&] { return MissionOf(signal_id, "alice")["status"] == "undelivered"; }));
+
+  const HttpResponse got = next("/api/bridge/next?terminal=t1&wait_ms=1000");
+  ASSERT_EQ(got.status, 200) << got.body;
+  auto cmd = bridge::ParseFireCommand(got.body, Raw(kSecretHex));
+  ASSERT_TRUE(cmd) << cmd.error().message;
+  EXPECT_EQ(cmd->fire_id, fire_id);
+  EXPECT_EQ(cmd->mission_id, mission_id);
+  EXPECT_TRUE(WaitFor([&] { return MissionOf(signal_id, "alice")["status"] == "delivered"; }));
+  EXPECT_EQ(next("/api/bridge/next?terminal=t1&wait_ms=0").status, 204);  // taken once
+}
+
 }  // namespace
 }  // namespace bitten::app
