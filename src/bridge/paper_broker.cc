@@ -82,7 +82,6 @@ std::vector<CloseEvent> PaperBroker::OnBar(const market::Bar& bar) {
     }
     const market::Instrument* inst = instruments_.Find(p.symbol);
     BITTEN_CHECK(inst != nullptr, "open position on a symbol that is not in the table");
-    const double slip = options_.slippage_points * std::pow(10.0, -inst->digits);
     const bool buy = p.side == market::Side::kBuy;
     // The side of the bar the position closes on: the bid for a BUY, the ask for a SELL.
     const double open = buy ? bar.open : bar.ask_open;
@@ -96,6 +95,8 @@ std::vector<CloseEvent> PaperBroker::OnBar(const market::Bar& bar) {
       return p.tp > 0 && (buy ? price >= p.tp : price <= p.tp);
     };
     auto stop_fill = [&](double price) {
+      // Only a stop fill needs the slippage (std::pow is dear on every bar of an open position).
+      const double slip = options_.slippage_points * std::pow(10.0, -inst->digits);
       return RoundTo(buy ? price - slip : price + slip, inst->digits);
     };
     std::optional<std::pair<double, const char*>> exit;

@@ -101,6 +101,19 @@ Engine::Engine(EngineOptions options, const Clock& clock,
                const market::InstrumentTable& instruments)
     : options_(std::move(options)), clock_(clock), instruments_(instruments) {
   BITTEN_CHECK(options_.Validate().has_value(), "invalid EngineOptions (call Validate() first)");
+  for (const std::string& name : options_.setups) {
+    SetupKind k = SetupKind::kNone;
+    if (name == setups::kTrendPullback) {
+      k = SetupKind::kTrendPullback;
+    } else if (name == setups::kSqueezeBreakout) {
+      k = SetupKind::kSqueezeBreakout;
+    } else if (name == setups::kRangeReversal) {
+      k = SetupKind::kRangeReversal;
+    } else if (name == setups::kEmaCrossRsi) {
+      k = SetupKind::kEmaCrossRsi;
+    }
+    setup_kinds_.push_back(k);
+  }
 }
 
 void Engine::SetOpenExposure(std::vector<citadel::OpenPosition> positions) {
@@ -127,14 +140,23 @@ double Engine::MinStopPips(const market::Instrument& inst) const {
 }
 
 std::optional<Signal> Engine::OnBar(const market::Bar& bar) {
-  const market::Instrument* inst = instruments_.Find(bar.symbol);
+  // A symbol with a state is in the instrument table (entries are never removed), so the run of
+  // bars of the last symbol skips both lookups; anything else takes the full path.
+  SymbolState* cached = nullptr;
+  if (last_state_ != nullptr && bar.symbol == *last_symbol_) cached = last_state_;
+  const market::Instrument* inst = cached ? cached->inst : instruments_.Find(bar.symbol);
   if (!inst || bar.timeframe != Timeframe::kM1) {
     ++stats_.ignored_bars;
     return std::nullopt;
   }
-  auto it = symbols_.find(bar.symbol);
-  if (it == symbols_.end()) it = symbols_.emplace(bar.symbol, SymbolState(options_)).first;
-  SymbolState& st = it->second;
+  if (!cached) {
+    auto it = symbols_.find(bar.symbol);
+    if (it == symbols_.end()) it = symbols_.emplace(bar.symbol, SymbolState(options_)).first;
+    it->second.inst = inst;
+    last_symbol_ = &it->first;
+    last_state_ = cached = &it->second;
+  }
+  SymbolState& st = *cached;
   if (st.last_bar_time && bar.time <= *st.last_bar_time) {
     ++stats_.ignored_bars;
     return std::nullopt;
@@ -159,16 +181,23 @@ std::optional<Signal> Engine::Evaluate(const market::Bar& bar, const market::Ins
                                        std::optional<double> atr_pips) {
   const SymbolContext& ctx = st.context;
   std::vector<setups::Candidate> candidates;
-  for (const std::string& name : options_.setups) {
+  for (const SetupKind kind : setup_kinds_) {
     std::optional<setups::Candidate> c;
-    if (name == setups::kTrendPullback) {
-      c = setups::TrendPullback(ctx, options_.setup);
-    } else if (name == setups::kSqueezeBreakout) {
-      c = setups::SqueezeBreakout(ctx, options_.setup);
-    } else if (name == setups::kRangeReversal) {
-      c = setups::RangeReversal(ctx, options_.setup);
-    } else if (name == setups::kEmaCrossRsi) {
-      c = setups::EmaCrossRsi(ctx, options_.setup, st.prev_diff);
+    switch (kind) {
+      case SetupKind::kTrendPullback:
+        c = setups::TrendPullback(ctx, options_.setup);
+        break;
+      case SetupKind::kSqueezeBreakout:
+        c = setups::SqueezeBreakout(ctx, options_.setup);
+        break;
+      case SetupKind::kRangeReversal:
+        c = setups::RangeReversal(ctx, options_.setup);
+        break;
+      case SetupKind::kEmaCrossRsi:
+        c = setups::EmaCrossRsi(ctx, options_.setup, st.prev_diff);
+        break;
+      case SetupKind::kNone:
+        break;
     }
     if (c) candidates.push_back(*c);
   }

@@ -138,6 +138,9 @@ class Engine {
   // `options` must be valid (Validate()); an invalid one is a programming error and aborts.
   // `clock` and `instruments` must outlive the engine.
   Engine(EngineOptions options, const Clock& clock, const market::InstrumentTable& instruments);
+  // Not copyable: it keeps pointers into its own per-symbol map.
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
 
   std::optional<Signal> OnBar(const market::Bar& m1_bar);
 
@@ -161,6 +164,9 @@ class Engine {
   struct SymbolState {
     explicit SymbolState(const EngineOptions& o)
         : context(o.setup.squeeze_ratio), shield(o.shield) {}
+    // The symbol's entry in `instruments_`, found when the state is made. The table only inserts
+    // or replaces entries in place (InstrumentTable::Upsert/Override), so the pointer stays valid.
+    const market::Instrument* inst = nullptr;
     SymbolContext context;
     citadel::ShieldHistory shield;
     std::optional<double> prev_diff;  // M1 EMA9 − EMA21 on the previous bar
@@ -181,6 +187,12 @@ class Engine {
   const Clock& clock_;
   const market::InstrumentTable& instruments_;
   std::map<std::string, SymbolState> symbols_;
+  // The state of the last bar's symbol (bars of one symbol come in runs): its map key and state.
+  const std::string* last_symbol_ = nullptr;
+  SymbolState* last_state_ = nullptr;
+  // options_.setups as kinds, in order, so a bar does not compare setup names.
+  enum class SetupKind { kTrendPullback, kSqueezeBreakout, kRangeReversal, kEmaCrossRsi, kNone };
+  std::vector<SetupKind> setup_kinds_;
   std::optional<std::vector<citadel::OpenPosition>> exposure_;
   std::shared_ptr<const citadel::NewsCalendar> calendar_;
   std::deque<BlockedSignal> recent_blocked_;

@@ -123,13 +123,18 @@ Result<LoadedData> LoadBacktestData(const LoadOptions& options,
     if (!bars) return tl::unexpected(bars.error());
     std::vector<market::Bar> kept;
     if (options.symbol.empty() || options.symbol == src.symbol) {
-      kept.reserve(bars->size());
-      for (market::Bar& b : *bars) {
+      // Filtered in place: the file's vector is kept, without copying every bar.
+      kept = std::move(*bars);
+      std::size_t w = 0;
+      for (std::size_t r = 0; r < kept.size(); ++r) {
+        market::Bar& b = kept[r];
         if (options.from && b.time < *options.from) continue;
         if (options.to && b.time >= *options.to) continue;
         if (ClampCrossed(b)) ++src.clamped_bars;
-        kept.push_back(std::move(b));
+        if (w != r) kept[w] = std::move(b);
+        ++w;
       }
+      kept.erase(kept.begin() + static_cast<std::ptrdiff_t>(w), kept.end());
     }
     src.bars = static_cast<std::int64_t>(kept.size());
     if (!kept.empty()) {
@@ -150,6 +155,10 @@ Result<LoadedData> LoadBacktestData(const LoadOptions& options,
               " " + s.kind;
     }
     return Fail("no_data", what + " (data read: " + held + ")");
+  }
+  if (per_file.size() == 1) {
+    out.bars = std::move(per_file.front());
+    return out;
   }
   out.bars.reserve(total);
   for (auto& bars : per_file) {
