@@ -9,6 +9,8 @@
 #include "app/core.h"
 #include "store/invites.h"
 #include "store/journal.h"
+#include "store/kv.h"
+#include "store/statement.h"
 #include "store/users.h"
 
 namespace bitten::app {
@@ -30,20 +32,37 @@ void Core::ExpireAlerts(TimeMs now) {
   }
   if (due->empty()) return;
   const TelegramConfig tg = config_.telegram;
+  // Alerts still waiting in the outbox at their expiry (a backlog, a 429 pause, a restart) have no
+  // message id to edit yet: they are looked at again next round until sent (then edited and their
+  // deletion queued) or given up by the outbox (failed / unknown: nothing in the group to edit).
+  auto unsent = std::make_shared<std::vector<std::string>>();
   Submit(
-      [due, tg, now](store::Txn& txn) -> Status {
+      [due, unsent, tg, now](store::Txn& txn) -> Status {
         for (const std::string& id : *due) {
+          auto msg_id = store::KvGet(txn.db(), "alert_msg:" + id);
+          if (!msg_id) return tl::unexpected(msg_id.error());
+          if (!*msg_id) {
+            auto st = store::Statement::Prepare(txn.db().handle(),
+                                                "SELECT status FROM outbox WHERE dedup_key = ?1");
+            if (!st) return tl::unexpected(st.error());
+            st->Bind(1, "alert:" + id);
+            auto row = st->Step();
+            if (!row) return tl::unexpected(row.error());
+            if (*row && st->Text(0) == "pending") unsent->push_back(id);
+            continue;
+          }
           if (Status s = QueueGroupAlertEdit(txn, tg, id, now); !s) return s;
         }
         return Ok();
       },
-      [this, due](Status s) {
+      [this, due, unsent](Status s) {
         if (!s) {
           spdlog::error("queueing the expiry of {} group alerts failed: {}", due->size(),
                         s.error().message);
           for (const std::string& id : *due) alerts_expired_.erase(id);  // retried next round
           return;
         }
+        for (const std::string& id : *unsent) alerts_expired_.erase(id);  // not sent yet
         if (wake_outbox_) wake_outbox_();
       });
 }

@@ -2,11 +2,13 @@
 // telegram-test-api emulator (a real node process) reach the server by long polling, and the
 // answers come back through the durable outbox to the emulator's chat. Also: invites (/start
 // inv-<code>, store/invites.h), the webhook intake (POST /telegram/webhook, secret header) with a
-// FaultServer standing in for the Bot API, and the alert expiry edit + deletion queued in the
-// store.
+// FaultServer standing in for the Bot API, and the group alert's life in the emulator's group chat
+// (edited in place with the fired/filled counts, marked expired, deleted after the TTL) on a
+// SimClock.
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
@@ -16,15 +18,19 @@
 #include "app/config.h"
 #include "app/core_telegram.h"
 #include "app/http_client.h"
+#include "app/outbox_adapter.h"
 #include "app/server.h"
 #include "base/clock.h"
 #include "common/paths.h"
 #include "store/db.h"
 #include "store/invites.h"
 #include "store/kv.h"
+#include "store/missions.h"
 #include "store/outbox.h"
 #include "store/signals.h"
+#include "store/statement.h"
 #include "store/users.h"
+#include "telegram/messages.h"
 #include "unit/telegram/emulator_fixture.h"
 #include "unit/telegram/fault_server.h"
 
@@ -166,6 +172,240 @@ TEST_F(TelegramBotTest, InviteLinksTheAccountOnceAndIsRefusedForAnother) {
   auto inv = store::GetInvite(**db, "inv-good");
   ASSERT_TRUE(inv && *inv);
   EXPECT_EQ((*inv)->used_by, 2002);
+}
+
+// The group alert's life through the emulator (issue 6): a SimClock server with a group, a signal
+// with two pending missions of alice and its queued group alert put into the store as
+// Core::OnSignal leaves them, and the server restarted on them (the core loads the live missions
+// and their signal). Mission transitions are the store changes the core makes in its fire/result
+// works, with the same QueueGroupAlertEdit call (the HTTP fire and terminal report path itself is
+// covered by core_server_test).
+class TelegramAlertTest : public TelegramBotTest {
+ protected:
+  static constexpr TimeMs kT0 = 1722261000000;  // 2024-07-29 13:50 UTC
+  static constexpr std::int64_t kGroup = -100500;
+
+  TelegramAlertTest() : sim_(kT0) {}
+
+  // Starts the server, seeds the signal, missions and alert (sendable from `alert_not_before`),
+  // restarts it.
+  void StartWithAlert(TimeMs alert_not_before) {
+    config_.telegram.group_chat_id = kGroup;
+    config_.telegram.alert_delete_after_s = 60;
+    StartSim();
+    std::string alice;
+    {
+      auto db = store::Database::Open(config_.store.path, store::OpenMode::kReadOnly);
+      ASSERT_TRUE(db);
+      auto users = store::ListUsers(**db);
+      ASSERT_TRUE(users);
+      for (const auto& u : *users) {
+        if (u.name == "alice") alice = u.user_id;
+      }
+    }
+    ASSERT_FALSE(alice.empty());
+    sig_.signal_id = "0190f3b2-6c1e-7a3b-9c1d-2e4f5a6b7c8d";
+    sig_.symbol = "EURUSD";
+    sig_.side = market::Side::kBuy;
+    sig_.setup = "test";
+    sig_.bar_time = kT0 - 60'000;
+    sig_.entry = 1.08500;
+    sig_.sl = 1.08250;
+    sig_.tp = 1.08875;
+    sig_.digits = 5;
+    sig_.sl_pips = 25;
+    sig_.tp_pips = 37.5;
+    sig_.confidence = 75;
+    sig_.created_at = kT0;
+    sig_.expires_at = kT0 + 15 * 60'000;
+    for (const char* id :
+         {"0190f3b2-0000-7000-8000-000000000001", "0190f3b2-0000-7000-8000-000000000002"}) {
+      missions::Mission m;
+      m.mission_id = id;
+      m.signal_id = sig_.signal_id;
+      m.user_id = alice;
+      m.symbol = sig_.symbol;
+      m.side = sig_.side;
+      m.entry = sig_.entry;
+      m.sl = sig_.sl;
+      m.tp = sig_.tp;
+      m.sl_pips = sig_.sl_pips;
+      m.tp_pips = sig_.tp_pips;
+      m.lots = 0.10;
+      m.risk_money = 25;
+      m.reward_money = 37.5;
+      m.account_ccy = "USD";
+      m.created_at = kT0;
+      m.expires_at = sig_.expires_at;
+      ms_.push_back(m);
+    }
+    view_.signal_id = sig_.signal_id;
+    view_.symbol = "EURUSD";
+    view_.side = "BUY";
+    view_.signal_class = "RAPID_ASSAULT";
+    view_.confidence = 75;
+    view_.shield_band = "UNVERIFIED";  // the stored signal carries no shield score
+    view_.entry = "1.08500";
+    view_.sl = "1.08250";
+    view_.tp = "1.08875";
+    view_.sl_pips = 25;
+    view_.tp_pips = 37.5;
+    view_.expires_at = sig_.expires_at;
+    target_ = {kGroup, config_.telegram.bot_username, config_.telegram.webapp_short_name};
+    ASSERT_TRUE(server_->writer().SubmitAndWait([&](store::Txn& txn) -> Status {
+      auto r = store::InsertSignal(txn, sig_);
+      if (!r) return tl::unexpected(r.error());
+      if (Status m = store::InsertMissions(txn, ms_); !m) return m;
+      const telegram::OutMessage alert = telegram::GroupAlert(view_, target_);
+      store::OutboxMessage row;
+      row.priority = kOutboxPriorityBase - telegram::kPriorityAlert;
+      row.chat_id = kGroup;
+      row.method = alert.method;
+      row.payload = alert.params.dump();
+      row.dedup_key = "alert:" + sig_.signal_id;
+      row.created_at = kT0;
+      row.not_before = alert_not_before;
+      auto e = store::EnqueueOutbox(txn, row);
+      if (!e) return tl::unexpected(e.error());
+      return Ok();
+    }));
+    server_->Stop();
+    StartSim();
+  }
+  void StartSim() {
+    auto s = Server::Start(config_, sim_);
+    ASSERT_TRUE(s) << s.error().message;
+    server_ = std::move(*s);
+  }
+
+  // The bot's messages in the group (edits applied, deleted ones gone).
+  std::vector<json> GroupMessages() {
+    std::vector<json> out;
+    for (const json& h : emu_.History(kToken)) {
+      const json& m = h.value("message", json::object());
+      if (m.contains("chat_id") && m["chat_id"].dump() == std::to_string(kGroup)) {
+        out.push_back(m);
+      }
+    }
+    return out;
+  }
+  // Polls, the SimClock moving `step_ms` per round (for the rate limiter and the housekeeping),
+  // until pred holds on the group's messages or 20 s passed.
+  std::vector<json> WaitGroup(const std::function<bool(const std::vector<json>&)>& pred,
+                              TimeMs step_ms) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    std::vector<json> got = GroupMessages();
+    while (!pred(got) && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      sim_.Advance(step_ms);
+      got = GroupMessages();
+    }
+    return got;
+  }
+  // The single group message's text equals the alert with these counts.
+  std::function<bool(const std::vector<json>&)> Shows(int fired, int filled, bool expired) {
+    telegram::AlertView v = view_;
+    v.fired = fired;
+    v.filled = filled;
+    v.expired = expired;
+    const std::string text = telegram::GroupAlertText(v);
+    return [text](const std::vector<json>& g) { return g.size() == 1 && TextOf(g[0]) == text; };
+  }
+  void WaitAlertMessageId() {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    for (;;) {
+      auto db = store::Database::Open(config_.store.path, store::OpenMode::kReadOnly);
+      ASSERT_TRUE(db);
+      auto v = store::KvGet(**db, "alert_msg:" + sig_.signal_id);
+      ASSERT_TRUE(v);
+      if (*v) return;
+      ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "alert message id not recorded";
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+  void Transition(const std::string& mission, missions::MissionStatus from,
+                  missions::MissionStatus to) {
+    ASSERT_TRUE(server_->writer().SubmitAndWait([&](store::Txn& txn) -> Status {
+      auto cas = store::CompareAndSetMissionStatus(txn, mission, from, to);
+      if (!cas) return tl::unexpected(cas.error());
+      if (!*cas) return Fail("test", "mission not in the expected state");
+      return QueueGroupAlertEdit(txn, config_.telegram, sig_.signal_id, sim_.NowMs());
+    }));
+  }
+  std::int64_t SentDeletes() {
+    auto db = store::Database::Open(config_.store.path, store::OpenMode::kReadOnly);
+    EXPECT_TRUE(db);
+    if (!db) return -1;
+    auto st = store::Statement::Prepare(
+        (*db)->handle(),
+        "SELECT COUNT(*) FROM outbox WHERE method = 'deleteMessage' AND status = 'sent'");
+    EXPECT_TRUE(st);
+    if (!st) return -1;
+    auto row = st->Step();
+    EXPECT_TRUE(row && *row);
+    return st->Int(0);
+  }
+  // Still in the group at `not_yet` (before the deletion is due), deleted by `due`.
+  void ExpectDeletedOnlyWhenDue(TimeMs not_yet, TimeMs due) {
+    sim_.Set(not_yet);
+    std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+    EXPECT_EQ(GroupMessages().size(), 1u) << "deleted before telegram.alert_delete_after_s";
+    EXPECT_EQ(SentDeletes(), 0);
+    sim_.Set(due);
+    auto g = WaitGroup([](const std::vector<json>& g) { return g.empty(); }, 0);
+    EXPECT_TRUE(g.empty()) << "the expired alert was not deleted";
+    EXPECT_EQ(SentDeletes(), 1);
+  }
+
+  SimClock sim_;
+  venom::Signal sig_;
+  std::vector<missions::Mission> ms_;
+  telegram::AlertView view_;
+  telegram::AlertTarget target_;
+};
+
+TEST_F(TelegramAlertTest, EditedInPlaceAsMissionsFireAndFillThenExpiredThenDeleted) {
+  StartWithAlert(0);
+  auto g = WaitGroup([](const std::vector<json>& g) { return !g.empty(); }, 1000);
+  ASSERT_EQ(g.size(), 1u);
+  EXPECT_EQ(TextOf(g[0]), telegram::GroupAlertText(view_));
+  EXPECT_EQ(g[0]["reply_markup"], telegram::GroupAlert(view_, target_).params["reply_markup"]);
+  WaitAlertMessageId();
+
+  Transition(ms_[0].mission_id, missions::MissionStatus::kPending, missions::MissionStatus::kFired);
+  g = WaitGroup(Shows(1, 0, false), 1000);
+  ASSERT_EQ(g.size(), 1u) << "edited in place, never a second message";
+  EXPECT_NE(TextOf(g[0]).find("🔥 1 fired"), std::string::npos) << TextOf(g[0]);
+  EXPECT_TRUE(Shows(1, 0, false)(g));
+
+  Transition(ms_[0].mission_id, missions::MissionStatus::kFired, missions::MissionStatus::kFilled);
+  g = WaitGroup(Shows(1, 1, false), 1000);
+  EXPECT_TRUE(Shows(1, 1, false)(g)) << (g.empty() ? "no message" : TextOf(g[0]));
+  EXPECT_NE(TextOf(g.at(0)).find("🔥 1 fired · ✅ 1 filled"), std::string::npos);
+
+  // The expiry passes: the housekeeping expires the other mission and marks the alert.
+  sim_.Set(sig_.expires_at + 1000);
+  g = WaitGroup(Shows(1, 1, true), 0);
+  ASSERT_TRUE(Shows(1, 1, true)(g)) << (g.empty() ? "no message" : TextOf(g[0]));
+  EXPECT_NE(TextOf(g[0]).find("⌛ expired"), std::string::npos);
+  EXPECT_EQ(g[0]["reply_markup"], telegram::GroupAlert(view_, target_).params["reply_markup"]);
+  // alert_delete_after_s = 60 after the expiry.
+  ExpectDeletedOnlyWhenDue(sig_.expires_at + 59'000, sig_.expires_at + 61'000);
+}
+
+// An alert still in the outbox when its signal expires (a backlog) is marked expired and deleted
+// once it has been sent, not forgotten.
+TEST_F(TelegramAlertTest, AlertSentOnlyAfterItsExpiryIsStillMarkedAndDeleted) {
+  StartWithAlert(kT0 + 15 * 60'000 + 5000);  // held back until 5 s after the expiry
+  sim_.Set(sig_.expires_at + 1000);  // the housekeeping sees the expiry before the alert is out
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  EXPECT_TRUE(GroupMessages().empty());
+  sim_.Set(sig_.expires_at + 6000);
+  auto g = WaitGroup(Shows(0, 0, true), 200);  // the clock moves for the per-chat limit
+  ASSERT_TRUE(Shows(0, 0, true)(g)) << (g.empty() ? "no message" : TextOf(g[0]));
+  // The deletion is due alert_delete_after_s after the later of the expiry and the edit.
+  const TimeMs edited_by = sim_.NowMs();
+  ExpectDeletedOnlyWhenDue(sig_.expires_at + 59'000, edited_by + 61'000);
 }
 
 TEST(TelegramWebhook, SecretHeaderCheckedUpdatesDispatchedOnceAndAnswered) {
