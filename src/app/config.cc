@@ -439,133 +439,132 @@ Result<Config> LoadConfig(const std::string& path) {
   c.tiers = missions::DefaultTierRules();
   Loader L(path);
 
-  L.Fields(root, "",
-           {
-               {"log_level", L.String(c.log_level)},
-               {"log", L.Table([&](const toml::table& t, const std::string& s) {
-                  L.Fields(t, s, {{"format", L.String(c.log_format)}});
-                })},
-               {"server", L.Table([&](const toml::table& t, const std::string& s) {
-                  L.Fields(t, s,
-                           {{"address", L.String(c.server.address)},
-                            {"port", L.Integer(c.server.port)},
-                            {"io_threads", L.Integer(c.server.io_threads)},
-                            {"public_url", L.String(c.server.public_url)},
-                            {"web_root", L.String(c.server.web_root)}});
-                })},
-               {"store", L.Table([&](const toml::table& t, const std::string& s) {
-                  L.Fields(t, s, {{"path", L.String(c.store.path)}});
-                })},
-               {"telegram", L.Table([&](const toml::table& t, const std::string& s) {
-                  L.Fields(t, s,
-                           {{"token", L.String(c.telegram.token)},
-                            {"api_base", L.String(c.telegram.api_base)},
-                            {"group_chat_id", L.Integer(c.telegram.group_chat_id)},
-                            {"bot_username", L.String(c.telegram.bot_username)},
-                            {"webapp_short_name", L.String(c.telegram.webapp_short_name)},
-                            {"poll", L.Bool(c.telegram.poll)},
-                            {"alert_delete_after_s", L.Integer(c.telegram.alert_delete_after_s)},
-                            {"webhook_url", L.String(c.telegram.webhook_url)},
-                            {"webhook_secret", L.String(c.telegram.webhook_secret)}});
-                })},
-               {"auth", L.Table([&](const toml::table& t, const std::string& s) {
-                  L.Fields(
-                      t, s,
+  L.Fields(
+      root, "",
+      {
+          {"log_level", L.String(c.log_level)},
+          {"log", L.Table([&](const toml::table& t, const std::string& s) {
+             L.Fields(t, s, {{"format", L.String(c.log_format)}});
+           })},
+          {"server", L.Table([&](const toml::table& t, const std::string& s) {
+             L.Fields(t, s,
+                      {{"address", L.String(c.server.address)},
+                       {"port", L.Integer(c.server.port)},
+                       {"io_threads", L.Integer(c.server.io_threads)},
+                       {"public_url", L.String(c.server.public_url)},
+                       {"web_root", L.String(c.server.web_root)}});
+           })},
+          {"store", L.Table([&](const toml::table& t, const std::string& s) {
+             L.Fields(t, s, {{"path", L.String(c.store.path)}});
+           })},
+          {"telegram", L.Table([&](const toml::table& t, const std::string& s) {
+             L.Fields(t, s,
+                      {{"token", L.String(c.telegram.token)},
+                       {"api_base", L.String(c.telegram.api_base)},
+                       {"group_chat_id", L.Integer(c.telegram.group_chat_id)},
+                       {"bot_username", L.String(c.telegram.bot_username)},
+                       {"webapp_short_name", L.String(c.telegram.webapp_short_name)},
+                       {"poll", L.Bool(c.telegram.poll)},
+                       {"alert_delete_after_s", L.Integer(c.telegram.alert_delete_after_s)},
+                       {"webhook_url", L.String(c.telegram.webhook_url)},
+                       {"webhook_secret", L.String(c.telegram.webhook_secret)}});
+           })},
+          {"auth", L.Table([&](const toml::table& t, const std::string& s) {
+             L.Fields(t, s,
                       {{"dev_login", L.Bool(c.auth.dev_login)},
                        {"dev_login_secret_hex", L.String(c.auth.dev_login_secret_hex)},
                        {"init_data_max_age_read_s", L.Integer(c.auth.init_data_max_age_read_s)},
                        {"init_data_max_age_fire_s", L.Integer(c.auth.init_data_max_age_fire_s)}});
-                })},
-               {"admin", L.Table([&](const toml::table& t, const std::string& s) {
-                  L.Fields(t, s,
-                           {{"password_hash", L.String(c.admin.password_hash)},
-                            {"session_ttl_s", L.Integer(c.admin.session_ttl_s)},
-                            {"login_max_attempts", L.Integer(c.admin.login_max_attempts)},
-                            {"login_window_s", L.Integer(c.admin.login_window_s)}});
-                })},
-               {"engine", L.Table([&](const toml::table& t, const std::string& s) {
-                  L.Fields(t, s,
-                           {{"symbols", L.StringList(c.engine.symbols)},
-                            {"spacing_minutes", L.Integer(c.engine.spacing_minutes)},
-                            {"rapid_ttl_s", L.Integer(c.engine.rapid_ttl_s)},
-                            {"precision_ttl_s", L.Integer(c.engine.precision_ttl_s)},
-                            {"kill_switch", L.Bool(c.engine.kill_switch)},
-                            {"setups", L.StringList(c.engine.setups)},
-                            {"stop_atr_multiple", L.Number(c.engine.stop_atr_multiple)},
-                            {"min_stop_pips_fx", L.Number(c.engine.min_stop_pips_fx)},
-                            {"min_stop_pips_jpy", L.Number(c.engine.min_stop_pips_jpy)},
-                            {"min_stop_pips_gold", L.Number(c.engine.min_stop_pips_gold)},
-                            {"max_spread_to_stop", L.Number(c.engine.max_spread_to_stop)},
-                            {"max_signals_per_symbol_day",
-                             L.Integer(c.engine.max_signals_per_symbol_day)},
-                            {"max_signals_per_day", L.Integer(c.engine.max_signals_per_day)}});
-                })},
-               {"citadel", L.Table([&](const toml::table& t, const std::string& s) {
-                  L.Fields(t, s,
-                           {{"block_below", L.Number(c.citadel.block_below)},
-                            {"news_calendar", L.String(c.citadel.news_calendar)},
-                            {"news_before_min", L.Integer(c.citadel.news_before_min)},
-                            {"news_after_min", L.Integer(c.citadel.news_after_min)},
-                            {"news_blocks", L.Bool(c.citadel.news_blocks)},
-                            {"size_approved", L.Number(c.citadel.size_approved)},
-                            {"size_active", L.Number(c.citadel.size_active)},
-                            {"size_volatility_zone", L.Number(c.citadel.size_volatility_zone)},
-                            {"size_unverified", L.Number(c.citadel.size_unverified)}});
-                })},
-               {"tiers", L.TableArray([&](const toml::table& t, const std::string& s) {
-                  // An override names its tier; settings it leaves out keep the tier's defaults.
-                  const toml::node* name = t.get("name");
-                  std::optional<missions::Tier> tier;
-                  if (name == nullptr) {
-                    L.Error(t, s + ".name", "is required (PRESS_PASS, NIBBLER, FANG or COMMANDER)");
-                  } else if (auto v = name->value_exact<std::string>()) {
-                    tier = missions::ParseTier(*v);
-                    if (!tier) {
-                      L.Error(*name, s + ".name",
-                              "unknown tier '" + *v + "' (PRESS_PASS, NIBBLER, FANG or COMMANDER)");
-                    }
-                  } else {
-                    L.Error(*name, s + ".name", "must be a string");
-                  }
-                  missions::TierRules scratch;
-                  missions::TierRules* r = &scratch;
-                  if (tier) {
-                    for (missions::TierRules& existing : c.tiers) {
-                      if (existing.tier == *tier) r = &existing;
-                    }
-                  }
-                  L.Fields(t, s,
-                           {{"name", [](const toml::node&, const std::string&) {}},
-                            {"fires_per_day", L.Integer(r->fires_per_day)},
-                            {"max_open", L.Integer(r->max_open)},
-                            {"risk_pct", L.Number(r->risk_pct)},
-                            {"daily_loss_cap_pct", L.Number(r->daily_loss_cap_pct)},
-                            {"may_fire_rapid", L.Bool(r->may_fire_rapid)},
-                            {"may_fire_precision", L.Bool(r->may_fire_precision)},
-                            {"auto_fire", L.Bool(r->auto_fire)},
-                            {"auto_fire_min_confidence", L.Integer(r->auto_fire_min_confidence)}});
-                })},
-               {"terminals", L.TableArray([&](const toml::table& t, const std::string& s) {
-                  TerminalConfig& term = c.terminals.emplace_back();
-                  L.Fields(t, s,
-                           {{"terminal_id", L.String(term.terminal_id)},
-                            {"secret_hex", L.String(term.secret_hex)},
-                            {"dir", L.String(term.dir)},
-                            {"heartbeat_ttl_ms", L.Integer(term.heartbeat_ttl_ms)}});
-                  if (t.get("terminal_id") == nullptr)
-                    L.Error(t, s + ".terminal_id", "is required");
-                  if (t.get("secret_hex") == nullptr) L.Error(t, s + ".secret_hex", "is required");
-                })},
-               {"users", L.TableArray([&](const toml::table& t, const std::string& s) {
-                  UserConfig& user = c.users.emplace_back();
-                  L.Fields(t, s,
-                           {{"telegram_id", L.Integer(user.telegram_id)},
-                            {"name", L.String(user.name)},
-                            {"tier", L.TierName(user.tier)},
-                            {"terminal_id", L.String(user.terminal_id)}});
-                  if (t.get("name") == nullptr) L.Error(t, s + ".name", "is required");
-                })},
-           });
+           })},
+          {"admin", L.Table([&](const toml::table& t, const std::string& s) {
+             L.Fields(t, s,
+                      {{"password_hash", L.String(c.admin.password_hash)},
+                       {"session_ttl_s", L.Integer(c.admin.session_ttl_s)},
+                       {"login_max_attempts", L.Integer(c.admin.login_max_attempts)},
+                       {"login_window_s", L.Integer(c.admin.login_window_s)}});
+           })},
+          {"engine", L.Table([&](const toml::table& t, const std::string& s) {
+             L.Fields(
+                 t, s,
+                 {{"symbols", L.StringList(c.engine.symbols)},
+                  {"spacing_minutes", L.Integer(c.engine.spacing_minutes)},
+                  {"rapid_ttl_s", L.Integer(c.engine.rapid_ttl_s)},
+                  {"precision_ttl_s", L.Integer(c.engine.precision_ttl_s)},
+                  {"kill_switch", L.Bool(c.engine.kill_switch)},
+                  {"setups", L.StringList(c.engine.setups)},
+                  {"stop_atr_multiple", L.Number(c.engine.stop_atr_multiple)},
+                  {"min_stop_pips_fx", L.Number(c.engine.min_stop_pips_fx)},
+                  {"min_stop_pips_jpy", L.Number(c.engine.min_stop_pips_jpy)},
+                  {"min_stop_pips_gold", L.Number(c.engine.min_stop_pips_gold)},
+                  {"max_spread_to_stop", L.Number(c.engine.max_spread_to_stop)},
+                  {"max_signals_per_symbol_day", L.Integer(c.engine.max_signals_per_symbol_day)},
+                  {"max_signals_per_day", L.Integer(c.engine.max_signals_per_day)}});
+           })},
+          {"citadel", L.Table([&](const toml::table& t, const std::string& s) {
+             L.Fields(t, s,
+                      {{"block_below", L.Number(c.citadel.block_below)},
+                       {"news_calendar", L.String(c.citadel.news_calendar)},
+                       {"news_before_min", L.Integer(c.citadel.news_before_min)},
+                       {"news_after_min", L.Integer(c.citadel.news_after_min)},
+                       {"news_blocks", L.Bool(c.citadel.news_blocks)},
+                       {"size_approved", L.Number(c.citadel.size_approved)},
+                       {"size_active", L.Number(c.citadel.size_active)},
+                       {"size_volatility_zone", L.Number(c.citadel.size_volatility_zone)},
+                       {"size_unverified", L.Number(c.citadel.size_unverified)}});
+           })},
+          {"tiers", L.TableArray([&](const toml::table& t, const std::string& s) {
+             // An override names its tier; settings it leaves out keep the tier's defaults.
+             const toml::node* name = t.get("name");
+             std::optional<missions::Tier> tier;
+             if (name == nullptr) {
+               L.Error(t, s + ".name", "is required (PRESS_PASS, NIBBLER, FANG or COMMANDER)");
+             } else if (auto v = name->value_exact<std::string>()) {
+               tier = missions::ParseTier(*v);
+               if (!tier) {
+                 L.Error(*name, s + ".name",
+                         "unknown tier '" + *v + "' (PRESS_PASS, NIBBLER, FANG or COMMANDER)");
+               }
+             } else {
+               L.Error(*name, s + ".name", "must be a string");
+             }
+             missions::TierRules scratch;
+             missions::TierRules* r = &scratch;
+             if (tier) {
+               for (missions::TierRules& existing : c.tiers) {
+                 if (existing.tier == *tier) r = &existing;
+               }
+             }
+             L.Fields(t, s,
+                      {{"name", [](const toml::node&, const std::string&) {}},
+                       {"fires_per_day", L.Integer(r->fires_per_day)},
+                       {"max_open", L.Integer(r->max_open)},
+                       {"risk_pct", L.Number(r->risk_pct)},
+                       {"daily_loss_cap_pct", L.Number(r->daily_loss_cap_pct)},
+                       {"may_fire_rapid", L.Bool(r->may_fire_rapid)},
+                       {"may_fire_precision", L.Bool(r->may_fire_precision)},
+                       {"auto_fire", L.Bool(r->auto_fire)},
+                       {"auto_fire_min_confidence", L.Integer(r->auto_fire_min_confidence)}});
+           })},
+          {"terminals", L.TableArray([&](const toml::table& t, const std::string& s) {
+             TerminalConfig& term = c.terminals.emplace_back();
+             L.Fields(t, s,
+                      {{"terminal_id", L.String(term.terminal_id)},
+                       {"secret_hex", L.String(term.secret_hex)},
+                       {"dir", L.String(term.dir)},
+                       {"heartbeat_ttl_ms", L.Integer(term.heartbeat_ttl_ms)}});
+             if (t.get("terminal_id") == nullptr) L.Error(t, s + ".terminal_id", "is required");
+             if (t.get("secret_hex") == nullptr) L.Error(t, s + ".secret_hex", "is required");
+           })},
+          {"users", L.TableArray([&](const toml::table& t, const std::string& s) {
+             UserConfig& user = c.users.emplace_back();
+             L.Fields(t, s,
+                      {{"telegram_id", L.Integer(user.telegram_id)},
+                       {"name", L.String(user.name)},
+                       {"tier", L.TierName(user.tier)},
+                       {"terminal_id", L.String(user.terminal_id)}});
+             if (t.get("name") == nullptr) L.Error(t, s + ".name", "is required");
+           })},
+      });
 
   if (!L.errors().empty()) return Fail("bad_config", Join(L.errors()));
   missions::LinkUpgradeTiers(c.tiers);

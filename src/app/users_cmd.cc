@@ -304,7 +304,7 @@ void AddUsersCommand(CLI::App& root, CliAction* action) {
   link->callback([args, action] { *action = [args] { return RunLoginLink(*args); }; });
 
   AddUsersInviteCommand(*users, action);  // users invite (app/invite_cmd.h)
-  AddUsersRulesCommands(*users, action);   // users pause|resume|kill (app/users_rules_cmd.h)
+  AddUsersRulesCommands(*users, action);  // users pause|resume|kill (app/users_rules_cmd.h)
 }
 
 }  // namespace bitten::app

@@ -118,8 +118,8 @@ Status CheckFire(const FireCheckInput& in) {
   }
 
   // 11. The daily loss cap, after the terminal checks: the cap is a share of the balance the
-  // terminal reports, so with no fresh heartbeat the honest refusal is "terminal offline", not a cap
-  // computed from an unknown balance.
+  // terminal reports, so with no fresh heartbeat the honest refusal is "terminal offline", not a
+  // cap computed from an unknown balance.
   const double cap = in.balance * rules.daily_loss_cap_pct / 100.0;
   const double exposure = in.realised_loss_today + in.open_risk + m.risk_money;
   // Compared in cents so that an exposure exactly at the cap passes despite binary fractions.
