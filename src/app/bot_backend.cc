@@ -91,6 +91,19 @@ void CoreBotBackend::OnCommand(const telegram::Update& u) {
   Reply(u.chat_id, "Unknown command /" + u.command + ". Send /help for the list.", key);
 }
 
+ReplyFn CoreBotBackend::LinkedReply(std::int64_t chat, std::string key) {
+  return [this, chat, key = std::move(key)](CoreReply r) {
+    if (r.status == 200) {
+      Reply(chat,
+            "✅ Linked. Welcome to BITTEN, " + r.body.value("name", std::string()) +
+                ". Missions will arrive here.\n\n" + HelpText(),
+            key);
+    } else {
+      Reply(chat, "Could not link this account: " + ErrorText(r), key);
+    }
+  };
+}
+
 void CoreBotBackend::Start(const telegram::Update& u) {
   const std::string key = "reply:" + std::to_string(u.update_id);
   const std::int64_t chat = u.chat_id;
@@ -105,29 +118,11 @@ void CoreBotBackend::Start(const telegram::Update& u) {
                        "). Ask your operator for a new one.",
                    key);
     }
-    core_.LinkTelegram(*user_id, u.from.id, [this, chat, key](CoreReply r) {
-      if (r.status == 200) {
-        Reply(chat,
-              "✅ Linked. Welcome to BITTEN, " + r.body.value("name", std::string()) +
-                  ". Missions will arrive here.\n\n" + HelpText(),
-              key);
-      } else {
-        Reply(chat, "Could not link this account: " + ErrorText(r), key);
-      }
-    });
+    core_.LinkTelegram(*user_id, u.from.id, LinkedReply(chat, key));
     return;
   }
   if (u.args.rfind("inv-", 0) == 0) {
-    core_.RedeemInvite(u.args, u.from.id, [this, chat, key](CoreReply r) {
-      if (r.status == 200) {
-        Reply(chat,
-              "✅ Linked. Welcome to BITTEN, " + r.body.value("name", std::string()) +
-                  ". Missions will arrive here.\n\n" + HelpText(),
-              key);
-      } else {
-        Reply(chat, "Could not link this account: " + ErrorText(r), key);
-      }
-    });
+    core_.RedeemInvite(u.args, u.from.id, LinkedReply(chat, key));
     return;
   }
   if (IsUuidV7(u.args)) {

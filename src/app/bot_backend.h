@@ -46,6 +46,8 @@ class CoreBotBackend final : public telegram::BotBackend {
  private:
   void Reply(std::int64_t chat_id, const std::string& text, const std::string& dedup_key);
   void Start(const telegram::Update& u);
+  // The answer to a link (a login link or an invite): welcome and help, or why it failed.
+  ReplyFn LinkedReply(std::int64_t chat, std::string key);
   void FireCommand(const telegram::TelegramUser& from, std::int64_t chat_id, std::string mission_id,
                    const std::string& dedup_key);
   void Missions(const telegram::Update& u);
