@@ -1,8 +1,10 @@
 #include "app/api_terminal.h"
 
+#include <algorithm>
 #include <charconv>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "app/api_common.h"
 
@@ -39,6 +41,30 @@ void RegisterTerminalRoutes(web::Router& router, Core& core) {
   });
   router.Post("/api/heartbeat", [&core](const web::Request& req, web::Responder responder) {
     core.PostHeartbeat(CallOf(req), ReplyTo(std::move(responder)));
+  });
+  // Quotes from the server's quote book (docs/protocol.md "Quotes from the server"): ?terminal=<id>
+  // must name the signing terminal; optional &symbols=<A,B,...> (default: every symbol).
+  router.Get("/api/quotes", [&core](const web::Request& req, web::Responder responder) {
+    TerminalCall call = CallOf(req);
+    // Without the terminal header the core answers 401 (unsigned), as for every terminal call.
+    if (!call.terminal_id.empty() && req.Query("terminal") != call.terminal_id) {
+      responder.Send(web::JsonError(400, "bad_request",
+                                    "query parameter terminal must name the signing terminal "
+                                    "(X-Bitten-Terminal)"));
+      return;
+    }
+    std::vector<std::string> symbols;
+    const std::string_view list = req.Query("symbols");
+    for (std::size_t pos = 0; pos < list.size();) {
+      const std::size_t comma = std::min(list.find(',', pos), list.size());
+      if (comma > pos) symbols.emplace_back(list.substr(pos, comma - pos));
+      pos = comma + 1;
+    }
+    if (symbols.size() > 100) {
+      responder.Send(web::JsonError(400, "bad_request", "at most 100 symbols per request"));
+      return;
+    }
+    core.GetQuotes(std::move(call), std::move(symbols), ReplyTo(std::move(responder)));
   });
   // Long poll for the next command (docs/protocol.md "HTTP transport"): ?terminal=<id> must name
   // the signing terminal; optional &wait_ms=<0..25000> (default 25000).

@@ -1,6 +1,6 @@
-// Core members for the bridge's delivery path (core.h): undelivered commands and the HTTP long
-// poll of GET /api/bridge/next. Same rules as core.cc: state changes are store works adopted after
-// their commit, on the core thread.
+// Core members for the bridge's delivery path (core.h): undelivered commands, the HTTP long poll
+// of GET /api/bridge/next, and the quotes of GET /api/quotes. Same rules as core.cc: state changes
+// are store works adopted after their commit, on the core thread.
 #include <spdlog/spdlog.h>
 
 #include <boost/asio/post.hpp>
@@ -94,6 +94,50 @@ void Core::BridgeNext(TerminalCall call, TimeMs wait_ms,
           answer(web::Response{200, "text/plain; charset=utf-8", std::move(*command), {}});
         });
     if (!s) answer(web::JsonError(404, s.error().code, s.error().message));
+  });
+}
+
+void Core::GetQuotes(TerminalCall call, std::vector<std::string> symbols, ReplyFn reply) {
+  if (stopping_.load()) return reply(ErrorReply(503, "shutting_down", "the server is stopping"));
+  boost::asio::post(
+      io_, [this, call = std::move(call), symbols = std::move(symbols), reply = std::move(reply)] {
+        TerminalState* t = nullptr;
+        if (Status s = VerifyCall(call, &t); !s)
+          return reply(ErrorReply(401, "unauthorized", s.error().message));
+        // The POST /api/ticks body format, so the terminal parses it with the same (fuzzed) codec.
+        nlohmann::json ticks = nlohmann::json::array();
+        for (const market::Tick& tick : quotes_.Latest(symbols)) {
+          ticks.push_back({{"s", tick.symbol}, {"t", tick.time}, {"b", tick.bid}, {"a", tick.ask}});
+        }
+        reply(CoreReply{200, nlohmann::json{{"terminal", call.terminal_id},
+                                            {"server_time", clock_.NowMs()},
+                                            {"ticks", std::move(ticks)}}});
+      });
+}
+
+void Core::OnBridgeError(std::string terminal, Error error) {
+  spdlog::warn("bridge {}: {}: {}", terminal, error.code, error.message);
+  boost::asio::post(io_, [this, terminal = std::move(terminal), error = std::move(error)] {
+    ++stats_.bridge_errors;
+    if (error.code != "malformed" && error.code != "bad_signature" &&
+        error.code != "journal_truncated") {
+      return;
+    }
+    store::Event e;
+    e.type = "bridge_fault";
+    e.terminal_id = terminal;
+    e.time = clock_.NowMs();
+    e.payload = {{"code", error.code}, {"message", error.message}};
+    Submit(
+        [e](store::Txn& txn) -> Status {
+          if (auto r = store::AppendEvent(txn, e); !r) return tl::unexpected(r.error());
+          return Ok();
+        },
+        [terminal](Status s) {
+          if (!s)
+            spdlog::error("journaling a bridge fault of {} failed: {}", terminal,
+                          s.error().message);
+        });
   });
 }
 

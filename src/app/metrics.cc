@@ -77,6 +77,8 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
       counter("bitten_store_refused_total", "Store submits refused (busy, failed, stopped)");
   signals_ = counter("bitten_signals_total", "VENOM signals emitted since the start");
   ticks_ = counter("bitten_ticks_total", "Ticks ingested since the start");
+  bridge_errors_ = counter("bitten_bridge_errors_total",
+                           "Bridge transport faults (bad result lines, bad heartbeats, I/O)");
   store_healthy_ = gauge("bitten_store_healthy", "1 while the store takes writes, 0 once failed");
   writer_queue_ = gauge("bitten_store_queue_depth", "Works waiting for the store writer");
   outbox_depth_ = gauge("bitten_outbox_depth", "Telegram outbox messages not yet sent");
@@ -133,6 +135,7 @@ std::string Metrics::Render(const CoreSnapshot& core, const store::WriterStats& 
   CatchUp(*store_refused_, static_cast<double>(writer.refused));
   CatchUp(*signals_, static_cast<double>(core.signals));
   CatchUp(*ticks_, static_cast<double>(core.ticks));
+  CatchUp(*bridge_errors_, static_cast<double>(core.bridge_errors));
   store_healthy_->Set(core.store_health == "ok" ? 1 : 0);
   writer_queue_->Set(static_cast<double>(writer.queued));
   if (outbox_depth >= 0) outbox_depth_->Set(static_cast<double>(outbox_depth));

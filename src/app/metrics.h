@@ -76,6 +76,7 @@ class Metrics {
   prometheus::Counter* store_refused_ = nullptr;
   prometheus::Counter* signals_ = nullptr;
   prometheus::Counter* ticks_ = nullptr;
+  prometheus::Counter* bridge_errors_ = nullptr;
   prometheus::Gauge* store_healthy_ = nullptr;
   prometheus::Gauge* writer_queue_ = nullptr;
   prometheus::Gauge* outbox_depth_ = nullptr;

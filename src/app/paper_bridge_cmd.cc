@@ -65,6 +65,8 @@ struct PaperBridgeArgs {
   int terminals = 1;
   int stops_level = 0;
   long long market_closed_after_ms = 0;
+  bool quotes_from_server = false;
+  long long quote_poll_ms = 250;
 };
 
 // With --terminals N > 1: terminal i (1-based) is "<terminal>-<i>" in folder
@@ -126,10 +128,16 @@ int RunPaperBridge(const PaperBridgeArgs& a) {
     options.exit_at_end = a.exit_at_end;
     options.stops_level_points = a.stops_level;
     options.market_closed_after_ms = a.market_closed_after_ms;
+    options.stream_ticks = !a.quotes_from_server;  // the server's own ticks are not sent back
     auto bridge = bridge::PaperBridge::Open(options, clock, market::InstrumentTable::Defaults(),
                                             MakeJsonPoster(http));
     if (!bridge) return ReportFailure(options.dir.string() + ": " + bridge.error().message);
     bridges.push_back(std::move(*bridge));
+    if (a.quotes_from_server) {
+      spdlog::info("paper-bridge {}: folder {}, server {}, quotes from the server every {} ms",
+                   options.terminal_id, options.dir.string(), a.server, a.quote_poll_ms);
+      continue;
+    }
     spdlog::info("paper-bridge {}: folder {}, server {}, {} at speed {}", options.terminal_id,
                  options.dir.string(), a.server,
                  a.data.empty()
@@ -144,7 +152,13 @@ int RunPaperBridge(const PaperBridgeArgs& a) {
   std::vector<std::jthread> workers;
   for (std::size_t i = 0; i < bridges.size(); ++i) {
     workers.emplace_back([&, i](std::stop_token stop) {
-      bridges[i]->Run(*feeds[i], a.speed, stop);
+      if (a.quotes_from_server) {
+        const bridge::QuoteFetcher fetch =
+            MakeQuoteFetcher(http, bridges[i]->terminal_id(), *FromHex(a.secret_hex), clock);
+        bridges[i]->RunOnQuotes(fetch, a.quote_poll_ms, stop);
+      } else {
+        bridges[i]->Run(*feeds[i], a.speed, stop);
+      }
       ++finished;
     });
   }
@@ -161,6 +175,33 @@ int RunPaperBridge(const PaperBridgeArgs& a) {
 }
 
 }  // namespace
+
+bridge::QuoteFetcher MakeQuoteFetcher(HttpClientOptions http, std::string terminal_id,
+                                      std::string secret, const Clock& clock) {
+  // One client per fetcher; HttpClient keeps a curl handle per calling thread.
+  auto client = std::make_shared<HttpClient>(std::move(http));
+  return [client, terminal_id = std::move(terminal_id), secret = std::move(secret),
+          &clock]() -> Result<std::vector<market::Tick>> {
+    const std::string path = "/api/quotes?terminal=" + terminal_id;
+    const TimeMs now = clock.NowMs();
+    const HttpHeaders headers = {
+        {"X-Bitten-Terminal", terminal_id},
+        {"X-Bitten-Timestamp", std::to_string(now)},
+        {"X-Bitten-Signature", bridge::SignRequest(secret, now, "GET", path, "")}};
+    auto res = client->Send("GET", path, "", headers);
+    if (!res) return tl::unexpected(res.error());
+    if (res->status != 200) {
+      return Fail("http_status", "GET " + client->base_url() + path + " answered " +
+                                     std::to_string(res->status) + ": " + res->body);
+    }
+    auto batch = bridge::ParseTickBatch(res->body);
+    if (!batch) return Fail("malformed", "GET /api/quotes: " + batch.error().message);
+    if (batch->terminal != terminal_id) {
+      return Fail("malformed", "GET /api/quotes answered for terminal '" + batch->terminal + "'");
+    }
+    return std::move(batch->ticks);
+  };
+}
 
 Result<std::unique_ptr<market::TickSource>> MakeTickSource(const FeedOptions& options) {
   if (options.data.empty()) {
@@ -197,8 +238,10 @@ void AddPaperBridgeCommand(CLI::App& root, CliAction* action) {
   cmd->add_option("--poll-ms", a->poll_ms, "Fallback check for fire.txt")
       ->capture_default_str()
       ->check(CLI::Range(1, 10000));
-  cmd->add_option("--data", a->data, "Market data file(s) to replay (default: seeded generator)")
-      ->check(CLI::ExistingFile);
+  CLI::Option* data_opt =
+      cmd->add_option("--data", a->data,
+                      "Market data file(s) to replay (default: seeded generator)")
+          ->check(CLI::ExistingFile);
   CLI::Option* symbol =
       cmd->add_option("--symbol", a->symbol, "Symbol (generator; overrides a data file's name)")
           ->capture_default_str();
@@ -229,6 +272,15 @@ void AddPaperBridgeCommand(CLI::App& root, CliAction* action) {
                   "Refuse orders (10018 market closed) on a symbol quiet this long (0 = never)")
       ->capture_default_str()
       ->check(CLI::Range(0LL, 86400000LL));
+  CLI::Option* from_server = cmd->add_flag(
+      "--quotes-from-server", a->quotes_from_server,
+      "Take quotes from the server's quote book (GET /api/quotes) instead of --data or the "
+      "generator; no ticks are posted back");
+  cmd->add_option("--quote-poll-ms", a->quote_poll_ms,
+                  "How often --quotes-from-server asks the server for quotes")
+      ->capture_default_str()
+      ->check(CLI::Range(10LL, 60000LL));
+  from_server->excludes(data_opt);
   cmd->add_option("--log-level", a->log_level, "trace|debug|info|warn|error|off")
       ->capture_default_str()
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "off"}));

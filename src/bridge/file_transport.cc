@@ -1,5 +1,6 @@
 #include <fcntl.h>
 #include <poll.h>
+#include <stdio.h>  // renameat2
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
@@ -8,6 +9,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "bridge/file_io.h"
@@ -19,6 +21,10 @@ namespace {
 constexpr const char* kFireFile = "fire.txt";
 constexpr const char* kResultFile = "trade_result.txt";
 constexpr const char* kHeartbeatFile = "heartbeat.txt";
+constexpr const char* kBadResultsFile = "trade_result.bad";
+constexpr const char* kBadHeartbeatFile = "heartbeat.txt.bad";
+// Bytes of an over-long line kept in trade_result.bad (the rest is not in memory any more).
+constexpr std::size_t kKeptOfLongLine = 4096;
 constexpr std::size_t kReadChunk = 1 << 20;
 
 bool ValidTerminalId(std::string_view id) {
@@ -302,9 +308,9 @@ void FileTransport::DrainResults(Terminal& t) {
       }
       if (line.empty() || line == "\r") continue;
       if (line.size() > options_.max_line_bytes) {
-        ReportError(t.id, "malformed",
-                    path.string() + " at byte " + std::to_string(line_at) + ": line longer than " +
-                        std::to_string(options_.max_line_bytes) + " bytes, skipped");
+        SetAside(t, line_at, "malformed",
+                 "line longer than " + std::to_string(options_.max_line_bytes) + " bytes",
+                 std::string_view(line).substr(0, kKeptOfLongLine), true);
         continue;
       }
       auto record = ParseResultLine(line, secret);
@@ -312,9 +318,7 @@ void FileTransport::DrainResults(Terminal& t) {
         record = Fail("malformed", "result line names terminal \"" + record->terminal + "\"");
       }
       if (!record) {
-        ReportError(
-            t.id, record.error().code,
-            path.string() + " at byte " + std::to_string(line_at) + ": " + record.error().message);
+        SetAside(t, line_at, record.error().code, record.error().message, line, false);
         continue;
       }
       if (callbacks_.on_result) {
@@ -326,10 +330,9 @@ void FileTransport::DrainResults(Terminal& t) {
     std::size_t consumed = start;
     if (buf.size() - start > options_.max_line_bytes) {
       if (!t.skipping_long_line) {
-        ReportError(t.id, "malformed",
-                    path.string() + " at byte " + std::to_string(t.offset + start) +
-                        ": line longer than " + std::to_string(options_.max_line_bytes) +
-                        " bytes, skipped");
+        SetAside(t, t.offset + static_cast<std::int64_t>(start), "malformed",
+                 "line longer than " + std::to_string(options_.max_line_bytes) + " bytes",
+                 std::string_view(buf).substr(start, kKeptOfLongLine), true);
       }
       t.skipping_long_line = true;
       consumed = buf.size();
@@ -345,6 +348,28 @@ void FileTransport::DrainResults(Terminal& t) {
       ReportError(t.id, "position_store", st.error().message);  // retried after the next batch
     }
   }
+}
+
+void FileTransport::SetAside(Terminal& t, std::int64_t offset, const std::string& code,
+                             const std::string& reason, std::string_view line, bool truncated) {
+  // One JSON object per bad line; the raw bytes as a JSON string (invalid UTF-8 replaced), so
+  // the file stays one line per record whatever the bad line holds.
+  nlohmann::json j = {{"offset", offset},
+                      {"code", code},
+                      {"reason", reason},
+                      {"set_aside_at", clock_.NowMs()},
+                      {"line", std::string(line)}};
+  if (truncated) j["truncated"] = true;
+  const std::string entry = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n";
+  const std::filesystem::path bad = t.dir / kBadResultsFile;
+  std::string where = (t.dir / kResultFile).string() + " at byte " + std::to_string(offset) + ": " +
+                      reason + "; skipped";
+  if (const Status st = AppendDurably(bad, entry); st) {
+    where += ", copied to " + bad.string();
+  } else {
+    where += " (copying it to " + bad.string() + " failed: " + st.error().message + ")";
+  }
+  ReportError(t.id, code, std::move(where));
 }
 
 void FileTransport::CheckHeartbeat(Terminal& t) {
@@ -371,14 +396,47 @@ void FileTransport::CheckHeartbeat(Terminal& t) {
     std::lock_guard lock(mu_);
     secret = t.secret;
   }
-  auto hb = ParseHeartbeat(*text, secret);
-  if (hb && hb->terminal != t.id) {
-    hb = Fail("malformed", "heartbeat names terminal \"" + hb->terminal + "\"");
-  }
+  auto parse = [&](const std::string& text) {
+    auto hb = ParseHeartbeat(text, secret);
+    if (hb && hb->terminal != t.id) {
+      hb = Fail("malformed", "heartbeat names terminal \"" + hb->terminal + "\"");
+    }
+    return hb;
+  };
+  auto hb = parse(*text);
   if (!hb) {
-    ReportError(t.id, hb.error().code, path.string() + ": " + hb.error().message);
+    // Move it aside (replacing the previous bad one), then judge what was moved: the EA may have
+    // replaced the file with a good beat since we read it, and a good beat is never lost.
+    const std::filesystem::path bad = t.dir / kBadHeartbeatFile;
+    if (::rename(path.c_str(), bad.c_str()) != 0) {
+      if (errno != ENOENT) {
+        ReportError(t.id, "io_error", "rename " + path.string() + ": " + strerror(errno));
+      }
+      return;
+    }
+    auto moved = ReadWholeFile(bad);
+    if (moved && *moved != *text) {
+      if (auto again = parse(*moved)) {
+        // A good beat raced in: pass it on and put it back unless a newer one arrived.
+        if (::renameat2(AT_FDCWD, bad.c_str(), AT_FDCWD, path.c_str(), RENAME_NOREPLACE) != 0) {
+          ::unlink(bad.c_str());
+        }
+        t.hb_bad_streak = false;
+        if (callbacks_.on_heartbeat) callbacks_.on_heartbeat(t.id, *again, *moved);
+        return;
+      } else {
+        hb = tl::unexpected(again.error());
+      }
+    }
+    // Reported once per run of bad beats (a terminal with a wrong secret beats every 5 s).
+    if (!t.hb_bad_streak) {
+      ReportError(t.id, hb.error().code,
+                  path.string() + ": " + hb.error().message + "; moved to " + bad.string());
+    }
+    t.hb_bad_streak = true;
     return;
   }
+  t.hb_bad_streak = false;
   if (callbacks_.on_heartbeat) callbacks_.on_heartbeat(t.id, *hb, *text);
 }
 

@@ -7,6 +7,7 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -325,7 +326,7 @@ void PaperBridge::OnTick(const market::Tick& tick) {
     r.reason = ev.reason;
     Emit(std::move(r));
   }
-  if (poster_) {
+  if (poster_ && options_.stream_ticks) {
     tick_batch_.push_back(tick);
     if (tick_batch_.size() >= kMaxTicksPerBatch) FlushTicks();
   }
@@ -495,6 +496,55 @@ void PaperBridge::Run(market::TickSource& feed, double speed, std::stop_token st
   }
   while (!options_.exit_at_end && !stop.stop_requested()) {
     WaitForWork(options_.poll_ms);
+    Service();
+  }
+  ProcessCommands();
+  FlushTicks();
+}
+
+int PaperBridge::ApplyQuotes(const std::vector<market::Tick>& ticks) {
+  int applied = 0;
+  for (const market::Tick& tick : ticks) {
+    auto [it, inserted] = applied_quote_time_.try_emplace(tick.symbol, tick.time);
+    if (!inserted) {
+      if (tick.time <= it->second) continue;
+      it->second = tick.time;
+    }
+    OnTick(tick);
+    ++applied;
+  }
+  return applied;
+}
+
+void PaperBridge::RunOnQuotes(const QuoteFetcher& fetch, TimeMs every_ms, std::stop_token stop) {
+  using Steady = std::chrono::steady_clock;
+  std::stop_callback wake(stop, [this] {
+    const std::uint64_t one = 1;
+    [[maybe_unused]] const ssize_t n = ::write(stop_fd_, &one, sizeof one);
+  });
+  const auto every = std::chrono::milliseconds(std::max<TimeMs>(1, every_ms));
+  Steady::time_point next_fetch = Steady::now();
+  bool failing = false;
+  while (!stop.stop_requested()) {
+    if (Steady::now() >= next_fetch) {
+      next_fetch = Steady::now() + every;
+      auto quotes = fetch();
+      if (!quotes) {
+        if (!failing) {
+          spdlog::warn("paper bridge {}: quotes from the server: {} (retrying every {} ms)",
+                       options_.terminal_id, quotes.error().message, every.count());
+        }
+        failing = true;
+      } else {
+        if (failing)
+          spdlog::info("paper bridge {}: quotes from the server again", options_.terminal_id);
+        failing = false;
+        ApplyQuotes(*quotes);
+      }
+    }
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(next_fetch - Steady::now()).count();
+    WaitForWork(static_cast<int>(std::clamp<std::int64_t>(left, 0, options_.poll_ms)));
     Service();
   }
   ProcessCommands();

@@ -25,6 +25,11 @@
 // are not retried: stale ones are worthless. The poster is called on the bridge thread and must
 // bound its own time (the app's libcurl poster uses a short timeout).
 //
+// Quotes come from a feed replayed by Run, or from the server (RunOnQuotes): a QuoteFetcher (the
+// app's signed GET /api/quotes) polled on a cadence, each quote newer than the last one of its
+// symbol applied as a tick. Quotes taken from the server are not posted back to /api/ticks
+// (Options::stream_ticks = false there), or the server would hear its own ticks again.
+//
 // Not persisted across restarts: the broker's open positions and balance (a restarted paper
 // terminal starts flat with Options::balance).
 //
@@ -59,6 +64,10 @@ namespace bitten::bridge {
 using Poster = std::function<Result<int>(std::string path, std::string body,
                                          std::vector<std::pair<std::string, std::string>> headers)>;
 
+// Returns the server's latest quote of each symbol (GET /api/quotes), or an error (connection
+// refused, timeout, a refused or malformed answer). Must bound its own time, like the Poster.
+using QuoteFetcher = std::function<Result<std::vector<market::Tick>>()>;
+
 class PaperBridge {
  public:
   struct Options {
@@ -90,6 +99,9 @@ class PaperBridge {
     // Run returns when the feed ends (backtests, tests); otherwise it keeps serving commands and
     // heartbeats until stopped, like a terminal whose market went quiet. Default: false.
     bool exit_at_end = false;
+    // Post the ticks of the feed to /api/ticks in batches (the EA's tick stream). The app turns it
+    // off when the quotes come from the server. Default: true.
+    bool stream_ticks = true;
   };
 
   // Creates the folder, cuts torn tails of trade_result.txt / executed_ids.txt, loads the executed
@@ -107,6 +119,16 @@ class PaperBridge {
   // and retries on their cadence. Returns when `stop` is requested, or at the end of the feed with
   // Options::exit_at_end. Flushes the tick batch before returning.
   void Run(market::TickSource& feed, double speed, std::stop_token stop);
+
+  // Takes the quotes from the server instead of a feed: calls `fetch` every `every_ms` (by the
+  // steady clock) and applies what it returns with ApplyQuotes, servicing commands, heartbeats and
+  // retries in between, until `stop` is requested. A failed fetch is logged (once until a fetch
+  // succeeds again) and retried at the next turn; orders meanwhile see the last quotes, and
+  // Options::market_closed_after_ms refuses them once those are too old.
+  void RunOnQuotes(const QuoteFetcher& fetch, TimeMs every_ms, std::stop_token stop);
+  // Applies each tick newer (by its time) than the last one applied for its symbol through OnTick;
+  // returns how many were applied. An unchanged quote polled again is not a new tick.
+  int ApplyQuotes(const std::vector<market::Tick>& ticks);
 
   // Step-wise use. OnTick updates the quote, writes close records for SL/TP hits and batches the
   // tick. ProcessCommands handles fire.txt if present and returns how many commands it handled.
@@ -144,7 +166,8 @@ class PaperBridge {
   const Poster poster_;
   PaperBroker broker_;
   std::unordered_set<std::string> executed_;
-  std::map<std::string, TimeMs> quote_seen_at_;  // symbol -> clock time of its last quote
+  std::map<std::string, TimeMs> quote_seen_at_;       // symbol -> clock time of its last quote
+  std::map<std::string, TimeMs> applied_quote_time_;  // symbol -> time of the last ApplyQuotes tick
   std::int64_t next_seq_ = 1;
   std::deque<std::string> retry_;  // /api/report bodies, oldest first
   std::vector<market::Tick> tick_batch_;

@@ -12,9 +12,12 @@
 // disappears (the EA renamed it to fire.<fire_id>.claimed) it reports the command it wrote as
 // delivered and writes the next one. It tails trade_result.txt from a durable byte offset
 // (PositionStore), passing on only complete LF-terminated lines, verified and parsed with the
-// terminal's secret; a line that fails is reported through on_error and skipped. heartbeat.txt
-// changes are verified, parsed and passed on. inotify wakes the thread; a periodic scan
-// (Options::scan_ms) covers missed events and IN_Q_OVERFLOW.
+// terminal's secret; a line that fails is copied to trade_result.bad in the same folder (one JSON
+// object: offset, code, reason, the line), reported through on_error and skipped, never blocking
+// the lines after it. heartbeat.txt changes are verified, parsed and passed on; a bad one is moved
+// to heartbeat.txt.bad (replacing the previous bad one) and reported once per run of bad beats.
+// inotify wakes the thread; a periodic scan (Options::scan_ms) covers missed events and
+// IN_Q_OVERFLOW.
 //
 // Delivery of result lines is at least once: the offset is saved after the callbacks of a batch of
 // lines have returned, so a crash in between replays those lines on restart. The receiver processes
@@ -149,6 +152,7 @@ class FileTransport final : public CommandTransport {
     bool skipping_long_line = false;
     // Last heartbeat.txt seen (to pass on each change once).
     std::int64_t hb_ino = -1, hb_size = -1, hb_mtime_ns = -1;
+    bool hb_bad_streak = false;  // the last heartbeat.txt was bad (reported once per streak)
   };
 
   void Loop();
@@ -157,6 +161,9 @@ class FileTransport final : public CommandTransport {
   void DrainResults(Terminal& t);
   void CheckHeartbeat(Terminal& t);  // passes on each change (inode, size, mtime) once
   void ReportError(const std::string& terminal, std::string code, std::string message);
+  // A bad trade_result.txt line at byte `offset`: appended to trade_result.bad and reported.
+  void SetAside(Terminal& t, std::int64_t offset, const std::string& code,
+                const std::string& reason, std::string_view line, bool truncated);
 
   const Options options_;
   const Clock& clock_;

@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <nlohmann/json.hpp>
+#include <vector>
 
 #include "base/clock.h"
 #include "base/crypto.h"
@@ -213,6 +215,98 @@ TEST_F(FileTransportTest, PassesOnEachVerifiedHeartbeat) {
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   EXPECT_EQ(recorder_.Read<std::size_t>([](const Recorder& r) { return r.heartbeats_.size(); }),
             2u);
+}
+
+// Issue 5, "a malformed file moved aside, reported, never crashing anything": a bad line of the
+// journal is copied to trade_result.bad with its byte offset and reason, reported, and the lines
+// after it are still read; the journal itself is never edited.
+TEST_F(FileTransportTest, ABadResultLineIsCopiedAsideWithItsOffsetAndReadingGoesOn) {
+  auto transport = MakeTransport();
+  const auto journal = dir() / "trade_result.txt";
+  const std::string good1 = ResultLine(1), garbage = "{\"v\":1,\"seq\":2,\"ty\xff\n",
+                    forged = ResultLine(3, "t1", std::string(32, 'x')), good4 = ResultLine(4);
+  const std::string all = good1 + garbage + forged + good4;
+  ASSERT_TRUE(AppendDurably(journal, all));
+  ASSERT_TRUE(recorder_.WaitFor([](const Recorder& r) { return r.results_.size() == 2; }));
+  ASSERT_TRUE(recorder_.WaitFor([](const Recorder& r) { return r.errors_.size() == 2; }));
+  recorder_.Read<int>([](const Recorder& r) {
+    EXPECT_EQ(r.results_[0].seq, 1);
+    EXPECT_EQ(r.results_[1].seq, 4);
+    EXPECT_EQ(r.errors_[0].code, "malformed");
+    EXPECT_EQ(r.errors_[1].code, "bad_signature");
+    EXPECT_NE(r.errors_[0].message.find("trade_result.bad"), std::string::npos);
+    return 0;
+  });
+  // Two entries, one JSON object a line, each naming the byte offset of its line.
+  const std::string bad = Slurp(dir() / "trade_result.bad");
+  std::vector<nlohmann::json> entries;
+  for (std::size_t pos = 0, nl; (nl = bad.find('\n', pos)) != std::string::npos; pos = nl + 1) {
+    entries.push_back(nlohmann::json::parse(bad.substr(pos, nl - pos)));
+  }
+  ASSERT_EQ(entries.size(), 2u) << bad;
+  EXPECT_EQ(entries[0]["offset"], good1.size());
+  EXPECT_EQ(entries[0]["code"], "malformed");
+  EXPECT_EQ(entries[0]["line"], "{\"v\":1,\"seq\":2,\"ty\xef\xbf\xbd");  // invalid byte: U+FFFD
+  EXPECT_EQ(entries[1]["offset"], good1.size() + garbage.size());
+  EXPECT_EQ(entries[1]["code"], "bad_signature");
+  EXPECT_EQ(entries[1]["line"].get<std::string>() + "\n", forged);
+  EXPECT_FALSE(entries[1]["reason"].get<std::string>().empty());
+  // The journal is untouched and fully consumed.
+  EXPECT_EQ(Slurp(journal), all);
+  EXPECT_TRUE(WaitForFile(
+      [&] { return positions_.offset("t1") == static_cast<std::int64_t>(all.size()); }));
+}
+
+// An over-long line (no LF within max_line_bytes) is set aside with its first bytes, flagged
+// truncated; the line after it is read.
+TEST_F(FileTransportTest, AnOverLongLineIsSetAsideTruncated) {
+  auto transport = std::make_unique<FileTransport>(
+      FileTransport::Options{.scan_ms = 100, .max_line_bytes = 1024}, clock_, positions_,
+      recorder_.Callbacks());
+  ASSERT_TRUE(transport->AddTerminal("t1", dir(), kSecret));
+  const std::string huge(8000, 'z');
+  ASSERT_TRUE(AppendDurably(dir() / "trade_result.txt", huge + "\n" + ResultLine(1)));
+  ASSERT_TRUE(transport->Start());
+  ASSERT_TRUE(recorder_.WaitFor([](const Recorder& r) { return r.results_.size() == 1; }));
+  ASSERT_TRUE(recorder_.WaitFor([](const Recorder& r) { return r.errors_.size() == 1; }));
+  const auto entry = nlohmann::json::parse(Slurp(dir() / "trade_result.bad"));
+  EXPECT_EQ(entry["offset"], 0);
+  EXPECT_EQ(entry["truncated"], true);
+  EXPECT_EQ(entry["line"].get<std::string>(), huge.substr(0, 4096));
+}
+
+// A bad heartbeat.txt is moved to heartbeat.txt.bad and reported once per run of bad beats (a
+// terminal with a wrong secret beats every 5 s); the next good beat is passed on.
+TEST_F(FileTransportTest, ABadHeartbeatIsMovedAsideAndReportedOncePerStreak) {
+  auto transport = MakeTransport();
+  Heartbeat hb;
+  hb.terminal = "t1";
+  hb.connected = hb.trade_allowed = true;
+  auto write = [&](TimeMs time, const std::string& secret) {
+    hb.time = time;
+    const std::string text = EncodeHeartbeat(hb, secret);
+    EXPECT_TRUE(
+        WriteFileAtomically(dir(), "heartbeat.txt", text, Replace::kAllow, Durability::kNone));
+    return text;
+  };
+  auto errors = [&] {
+    return recorder_.Read<std::size_t>([](const Recorder& r) { return r.errors_.size(); });
+  };
+  const std::string forged1 = write(1, std::string(32, 'q'));
+  ASSERT_TRUE(WaitForFile([&] { return Slurp(dir() / "heartbeat.txt.bad") == forged1; }));
+  EXPECT_FALSE(std::filesystem::exists(dir() / "heartbeat.txt"));
+  ASSERT_TRUE(recorder_.WaitFor([](const Recorder& r) { return r.errors_.size() == 1; }));
+  const std::string forged2 = write(2, std::string(32, 'q'));
+  ASSERT_TRUE(WaitForFile([&] { return Slurp(dir() / "heartbeat.txt.bad") == forged2; }));
+  EXPECT_EQ(errors(), 1u);  // same streak
+  const std::string good = write(3, kSecret);
+  ASSERT_TRUE(recorder_.WaitFor([](const Recorder& r) { return r.heartbeats_.size() == 1; }));
+  EXPECT_EQ(recorder_.Read<TimeMs>([](const Recorder& r) { return r.heartbeats_[0].time; }), 3);
+  EXPECT_EQ(Slurp(dir() / "heartbeat.txt"), good);  // a good beat stays where it is
+  write(4, std::string(32, 'q'));                   // a new streak: reported again
+  ASSERT_TRUE(recorder_.WaitFor([](const Recorder& r) { return r.errors_.size() == 2; }));
+  EXPECT_EQ(recorder_.Read<std::string>([](const Recorder& r) { return r.errors_[1].code; }),
+            "bad_signature");
 }
 
 TEST_F(FileTransportTest, StopIsCleanAndIdempotent) {

@@ -465,3 +465,91 @@ TEST_F(PaperBridgeTest, StopsLevelVolumeStepAndClosedMarketAreRefusedWithAClearR
 
 }  // namespace
 }  // namespace bitten::bridge
+
+namespace bitten::bridge {
+namespace {
+
+// Issue 5: "quotes from --data replay or from the server's ticks". RunOnQuotes polls a
+// QuoteFetcher (in the app: the signed GET /api/quotes, tested against the real server in
+// tests/unit/app/bridge_server_test.cc); a quote polled again unchanged is not a new tick, fills
+// are at the server's latest quote, and the server's ticks are not posted back.
+TEST_F(PaperBridgeTest, RunOnQuotesFillsAtTheServersLatestQuoteAndPostsNoTicks) {
+  std::mutex mu;
+  std::vector<market::Tick> served;
+  int fetches = 0;
+  bool fail = true;  // the server is not reachable at first
+  QuoteFetcher fetch = [&]() -> Result<std::vector<market::Tick>> {
+    std::lock_guard lock(mu);
+    ++fetches;
+    if (fail) return Fail("http_error", "connection refused");
+    return served;
+  };
+  auto serve = [&](std::vector<market::Tick> ticks) {
+    int seen = 0;
+    {
+      std::lock_guard lock(mu);
+      fail = false;
+      served = std::move(ticks);
+      seen = fetches;
+    }
+    // Two more fetches: the new quotes have been applied.
+    ASSERT_TRUE(WaitForFile([&] {
+      std::lock_guard lock(mu);
+      return fetches >= seen + 2;
+    }));
+  };
+  PostLog posts;
+  auto opened = OpenBridge(clock_, posts.MakePoster(), false, [](PaperBridge::Options& o) {
+    o.stream_ticks = false;
+    o.tick_batch_ms = 10;
+  });
+  ASSERT_TRUE(opened);
+  running_ = std::move(opened);
+  run_ = std::jthread([&](std::stop_token stop) { running_->RunOnQuotes(fetch, 10, stop); });
+
+  auto fill_price = [&](std::size_t n) {
+    const FireCommand cmd = Open(Side::kBuy, 0.10, 1.0000, 1.2000);
+    EXPECT_TRUE(Send(cmd));
+    const ResultRecord r = WaitForResults(n);
+    EXPECT_EQ(r.type, ResultType::kFill) << r.reason;
+    EXPECT_EQ(r.fire_id, cmd.fire_id);
+    return r.price;
+  };
+  serve({{"EURUSD", 1000, 1.10000, 1.10010}, {"GBPUSD", 1000, 1.25000, 1.25020}});
+  EXPECT_DOUBLE_EQ(fill_price(1), 1.10010);
+  serve({{"EURUSD", 2000, 1.10100, 1.10110}});
+  EXPECT_DOUBLE_EQ(fill_price(2), 1.10110);
+  // A quote no newer than the last applied one is not a tick (the same poll answered again).
+  serve({{"EURUSD", 2000, 1.20000, 1.20010}, {"EURUSD", 1500, 1.30000, 1.30010}});
+  EXPECT_DOUBLE_EQ(fill_price(3), 1.10110);
+  StopRun();
+  EXPECT_TRUE(posts.Calls("/api/ticks").empty());
+  EXPECT_FALSE(posts.Calls("/api/heartbeat").empty());
+}
+
+// A fire.txt too garbled to name its fire is still claimed (moved aside as
+// fire.unreadable-<ms>.claimed, kept for a day) and reported as bad_signature, never executed.
+TEST_F(PaperBridgeTest, AGarbledFireFileIsClaimedAsideAndReported) {
+  auto bridge = OpenBridge(clock_);
+  ASSERT_TRUE(bridge);
+  bridge->OnTick(Eurusd(1.08500, 1.08510));
+  ASSERT_TRUE(WriteFileAtomically(dir(), "fire.txt", "BITTEN-FIRE 1\n\x01\x02 garbage\n",
+                                  Replace::kRefuse, Durability::kNone));
+  EXPECT_EQ(bridge->ProcessCommands(), 1);
+  const ResultRecord r = WaitForResults(1);
+  EXPECT_EQ(r.type, ResultType::kBadSignature);
+  EXPECT_TRUE(r.fire_id.empty());
+  EXPECT_FALSE(r.reason.empty());
+  EXPECT_TRUE(bridge->broker().positions().empty());
+  std::vector<std::string> aside;
+  for (const auto& e : std::filesystem::directory_iterator(dir())) {
+    const std::string name = e.path().filename().string();
+    if (name.starts_with("fire.unreadable-") && name.ends_with(".claimed")) aside.push_back(name);
+  }
+  ASSERT_EQ(aside.size(), 1u);
+  EXPECT_EQ(Slurp(dir() / aside[0]), "BITTEN-FIRE 1\n\x01\x02 garbage\n");
+  EXPECT_FALSE(std::filesystem::exists(dir() / "fire.txt"));
+}
+
+}  // namespace
+}  // namespace bitten::bridge
