@@ -260,6 +260,11 @@ Status Config::Validate() const {
     add("telegram.alert_delete_after_s",
         "must be in [0, 169200] (Telegram deletes only messages younger than 48 h)");
   }
+  if (telegram.alert_countdown_s != 0 &&
+      (telegram.alert_countdown_s < 3 || telegram.alert_countdown_s > 3600)) {
+    add("telegram.alert_countdown_s",
+        "must be 0 (no countdown) or in [3, 3600] (a group takes 20 messages a minute)");
+  }
   if (!telegram.webhook_url.empty()) {
     if (!IsHttpUrl(telegram.webhook_url)) {
       add("telegram.webhook_url",
@@ -466,6 +471,7 @@ Result<Config> LoadConfig(const std::string& path) {
                        {"webapp_short_name", L.String(c.telegram.webapp_short_name)},
                        {"poll", L.Bool(c.telegram.poll)},
                        {"alert_delete_after_s", L.Integer(c.telegram.alert_delete_after_s)},
+                       {"alert_countdown_s", L.Integer(c.telegram.alert_countdown_s)},
                        {"webhook_url", L.String(c.telegram.webhook_url)},
                        {"webhook_secret", L.String(c.telegram.webhook_secret)}});
            })},

@@ -37,6 +37,10 @@ struct TelegramConfig {
   // Expired group alerts are deleted this long after the signal's expiry; 0 = keep them.
   // Default: 3600 (Telegram lets a bot delete its messages for 48 h only).
   std::int64_t alert_delete_after_s = 3600;
+  // The group alert's countdown ("⏳ N min left") is edited in every this many seconds while the
+  // signal is live; 0 = no countdown edits. Each edit costs one of the group's 20 messages a
+  // minute; a pending edit of an alert is replaced, never queued twice. Default: 60.
+  std::int64_t alert_countdown_s = 60;
   // Webhook intake instead of long polling when set: the public HTTPS URL Telegram POSTs updates
   // to (path /telegram/webhook on this server). Default: "" (long polling, when poll is on).
   std::string webhook_url;

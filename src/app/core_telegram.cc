@@ -17,12 +17,43 @@ namespace bitten::app {
 
 using nlohmann::json;
 
+int AlertCountdownMinutes(TimeMs expires_at, TimeMs now) {
+  if (now >= expires_at) return 0;
+  return static_cast<int>((expires_at - now + 59'999) / 60'000);
+}
+
+Status EnqueueAlertEdit(store::Txn& txn, const store::OutboxMessage& row,
+                        const std::string& signal_id) {
+  // Already queued (or sent) with this very content: nothing to do.
+  auto same = store::Statement::Prepare(txn.handle(), "SELECT 1 FROM outbox WHERE dedup_key = ?1");
+  if (!same) return tl::unexpected(same.error());
+  same->Bind(1, row.dedup_key);
+  auto found = same->Step();
+  if (!found) return tl::unexpected(found.error());
+  if (*found) return Ok();
+  // A pending edit of the same alert takes the new content (coalescing).
+  const std::string prefix = "edit:" + signal_id + ":";
+  auto st = store::Statement::Prepare(
+      txn.handle(),
+      "UPDATE outbox SET payload = ?1, dedup_key = ?2, priority = ?3 WHERE id = (SELECT id FROM "
+      "outbox WHERE status = 'pending' AND method = 'editMessageText' AND "
+      "substr(dedup_key, 1, length(?4)) = ?4 ORDER BY id LIMIT 1)");
+  if (!st) return tl::unexpected(st.error());
+  st->Bind(1, row.payload).Bind(2, row.dedup_key).Bind(3, row.priority).Bind(4, prefix);
+  if (Status s = st->Run(); !s) return s;
+  if (st->changes() > 0) return Ok();
+  auto r = store::EnqueueOutbox(txn, row);
+  if (!r) return tl::unexpected(r.error());
+  return Ok();
+}
+
 void Core::ExpireAlerts(TimeMs now) {
   // Forget signals the core no longer holds (Housekeeping drops them a day after expiry).
   for (auto it = alerts_expired_.begin(); it != alerts_expired_.end();) {
     it = signals_.count(*it) ? std::next(it) : alerts_expired_.erase(it);
   }
   if (config_.telegram.group_chat_id == 0) return;
+  CountdownAlerts(now);
   auto due = std::make_shared<std::vector<std::string>>();
   for (const auto& [id, info] : signals_) {
     if (now >= info.signal.expires_at && !alerts_expired_.count(id)) {
@@ -63,6 +94,48 @@ void Core::ExpireAlerts(TimeMs now) {
           return;
         }
         for (const std::string& id : *unsent) alerts_expired_.erase(id);  // not sent yet
+        if (wake_outbox_) wake_outbox_();
+      });
+}
+
+void Core::CountdownAlerts(TimeMs now) {
+  const std::int64_t cadence_ms = config_.telegram.alert_countdown_s * 1000;
+  for (auto it = alert_countdown_step_.begin(); it != alert_countdown_step_.end();) {
+    auto s = signals_.find(it->first);
+    it = (s == signals_.end() || now >= s->second.signal.expires_at)
+             ? alert_countdown_step_.erase(it)
+             : std::next(it);
+  }
+  if (cadence_ms <= 0) return;
+  // A live alert is edited whenever its countdown step (the time left in whole cadences, rounded
+  // up) changes. The edit shows whole minutes left; its dedup key is its content, so a restart or
+  // a cadence shorter than a minute never queues the same text twice, and EnqueueAlertEdit keeps
+  // at most one pending edit per alert when the group's 20/min holds edits back.
+  auto due = std::make_shared<std::vector<std::string>>();
+  for (const auto& [id, info] : signals_) {
+    const TimeMs left = info.signal.expires_at - now;
+    if (left <= 0) continue;
+    const TimeMs step = (left + cadence_ms - 1) / cadence_ms;
+    auto [it, inserted] = alert_countdown_step_.try_emplace(id, step);
+    if (!inserted && it->second == step) continue;
+    it->second = step;
+    due->push_back(id);
+  }
+  if (due->empty()) return;
+  const TelegramConfig tg = config_.telegram;
+  Submit(
+      [due, tg, now](store::Txn& txn) -> Status {
+        for (const std::string& id : *due) {
+          if (Status s = QueueGroupAlertEdit(txn, tg, id, now); !s) return s;
+        }
+        return Ok();
+      },
+      [this, due](Status s) {
+        if (!s) {
+          spdlog::warn("queueing the countdown of {} group alerts failed: {}", due->size(),
+                       s.error().message);
+          return;  // the next step tries again
+        }
         if (wake_outbox_) wake_outbox_();
       });
 }

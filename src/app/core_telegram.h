@@ -6,6 +6,15 @@
 // due telegram.alert_delete_after_s after the expiry (dedup keys make both idempotent). Does
 // nothing when there is no group or the alert has not been sent yet (no message id in kv
 // "alert_msg:<signal_id>").
+//
+// EnqueueAlertEdit: inside a Writer work, queues one edit of a group alert (`row`, an
+// editMessageText whose dedup_key "edit:<signal_id>:..." names its content) and coalesces: when an
+// edit of the same alert is still pending, that row's content and key are replaced instead (one
+// pending edit per alert, never two); nothing happens when the same content was already queued.
+// An edit the sender has in flight while it is replaced is sent with its old content; the
+// StoreOutbox then keeps the row pending so the new content goes next (outbox_adapter.h).
+//
+// AlertCountdownMinutes: the whole minutes left before `expires_at`, rounded up (0 once passed).
 #pragma once
 
 #include <string>
@@ -13,11 +22,15 @@
 #include "app/config.h"
 #include "base/clock.h"
 #include "base/error.h"
+#include "store/outbox.h"
 #include "store/writer.h"
 
 namespace bitten::app {
 
 Status QueueGroupAlertEdit(store::Txn& txn, const TelegramConfig& tg, const std::string& signal_id,
                            TimeMs now);
+Status EnqueueAlertEdit(store::Txn& txn, const store::OutboxMessage& row,
+                        const std::string& signal_id);
+int AlertCountdownMinutes(TimeMs expires_at, TimeMs now);
 
 }  // namespace bitten::app

@@ -10,10 +10,64 @@
 
 namespace bitten::app {
 
+namespace {
+
+// Inside an outcome's transaction: clears the in-flight marker and tells whether the row's content
+// was replaced since it was handed out (`handed_out` empty: not an edit, never replaced).
+Result<bool> SettleInFlight(store::Txn& txn, std::int64_t id, const std::string& handed_out) {
+  if (Status s = store::KvSet(txn, kOutboxInFlightKey, ""); !s) return tl::unexpected(s.error());
+  if (handed_out.empty()) return false;
+  auto st = store::Statement::Prepare(txn.handle(), "SELECT payload FROM outbox WHERE id = ?1");
+  if (!st) return tl::unexpected(st.error());
+  st->Bind(1, id);
+  auto row = st->Step();
+  if (!row) return tl::unexpected(row.error());
+  return *row && st->Text(0) != handed_out;
+}
+
+}  // namespace
+
 StoreOutbox::StoreOutbox(std::unique_ptr<store::Database> reader, store::Writer& writer)
     : reader_(std::move(reader)), writer_(writer) {}
 
+Status StoreOutbox::Recover() {
+  return writer_.SubmitAndWait([](store::Txn& txn) -> Status {
+    auto marker = store::KvGet(txn.db(), kOutboxInFlightKey);
+    if (!marker) return tl::unexpected(marker.error());
+    if (!*marker || (*marker)->empty()) return Ok();
+    std::int64_t id = 0;
+    try {
+      id = std::stoll(**marker);
+    } catch (...) {
+      return Fail("store_corrupt", std::string("kv ") + kOutboxInFlightKey + " is not an id");
+    }
+    auto row = store::GetOutbox(txn.db(), id);
+    if (!row) return tl::unexpected(row.error());
+    if (*row && (*row)->status == store::OutboxStatus::kPending) {
+      spdlog::warn(
+          "telegram outbox: item {} was in flight when the sender stopped; recorded "
+          "unknown, not resent",
+          id);
+      if (Status s = store::MarkOutboxUnknown(
+              txn, id, "in flight when the sender stopped: outcome unknown, not resent");
+          !s) {
+        return s;
+      }
+    }
+    return store::KvSet(txn, kOutboxInFlightKey, "");
+  });
+}
+
+Status StoreOutbox::MarkSending(std::int64_t id) {
+  return writer_.SubmitAndWait(
+      [id](store::Txn& txn) { return store::KvSet(txn, kOutboxInFlightKey, std::to_string(id)); });
+}
+
 Result<std::vector<telegram::OutboxItem>> StoreOutbox::Pending(std::size_t limit, TimeMs now) {
+  if (!recovered_) {
+    if (Status s = Recover(); !s) return tl::unexpected(s.error());
+    recovered_ = true;
+  }
   // store/outbox.h offers only the single next message; the sender wants a batch (so one
   // rate-limited chat does not hold the others back). Same order and due rule as
   // store::NextPendingOutbox.
@@ -40,6 +94,7 @@ Result<std::vector<telegram::OutboxItem>> StoreOutbox::Pending(std::size_t limit
     }
     item.attempts = static_cast<int>(st->Int(5));
     dedup_keys_[item.id] = st->Text(6);
+    if (item.msg.method == "editMessageText") edit_payloads_[item.id] = st->Text(4);
     items.push_back(std::move(item));
   }
   auto depth = store::CountOutbox(*reader_, store::OutboxStatus::kPending);
@@ -53,33 +108,58 @@ Status StoreOutbox::MarkSent(std::int64_t id, std::int64_t tg_message_id, TimeMs
     key = std::move(it->second);
     dedup_keys_.erase(it);
   }
-  return writer_.SubmitAndWait([id, tg_message_id, now, key](store::Txn& txn) -> Status {
-    if (Status s = store::MarkOutboxSent(txn, id, tg_message_id, now); !s) return s;
-    // The group alert's message id, so that later works can edit it in place.
-    if (key.rfind("alert:", 0) == 0 && tg_message_id != 0) {
-      return store::KvSet(txn, "alert_msg:" + key.substr(6), std::to_string(tg_message_id));
-    }
-    return Ok();
-  });
+  const std::string handed_out = TakeEditPayload(id);
+  return writer_.SubmitAndWait(
+      [id, tg_message_id, now, key, handed_out](store::Txn& txn) -> Status {
+        auto replaced = SettleInFlight(txn, id, handed_out);
+        if (!replaced) return tl::unexpected(replaced.error());
+        if (*replaced) return Ok();  // the new content is still to be sent
+        if (Status s = store::MarkOutboxSent(txn, id, tg_message_id, now); !s) return s;
+        // The group alert's message id, so that later works can edit it in place.
+        if (key.rfind("alert:", 0) == 0 && tg_message_id != 0) {
+          return store::KvSet(txn, "alert_msg:" + key.substr(6), std::to_string(tg_message_id));
+        }
+        return Ok();
+      });
 }
 
 Status StoreOutbox::MarkFailed(std::int64_t id, const std::string& error) {
   dedup_keys_.erase(id);
-  return writer_.SubmitAndWait(
-      [id, error](store::Txn& txn) { return store::MarkOutboxFailed(txn, id, error); });
+  const std::string handed_out = TakeEditPayload(id);
+  return writer_.SubmitAndWait([id, error, handed_out](store::Txn& txn) -> Status {
+    auto replaced = SettleInFlight(txn, id, handed_out);
+    if (!replaced) return tl::unexpected(replaced.error());
+    if (*replaced) return Ok();
+    return store::MarkOutboxFailed(txn, id, error);
+  });
 }
 
 Status StoreOutbox::MarkUnknown(std::int64_t id, const std::string& error) {
   dedup_keys_.erase(id);
-  return writer_.SubmitAndWait(
-      [id, error](store::Txn& txn) { return store::MarkOutboxUnknown(txn, id, error); });
+  const std::string handed_out = TakeEditPayload(id);
+  return writer_.SubmitAndWait([id, error, handed_out](store::Txn& txn) -> Status {
+    auto replaced = SettleInFlight(txn, id, handed_out);
+    if (!replaced) return tl::unexpected(replaced.error());
+    if (*replaced) return Ok();
+    return store::MarkOutboxUnknown(txn, id, error);
+  });
 }
 
 Status StoreOutbox::Defer(std::int64_t id, TimeMs until_ms, int attempts) {
   dedup_keys_.erase(id);
-  return writer_.SubmitAndWait([id, until_ms, attempts](store::Txn& txn) {
+  edit_payloads_.erase(id);
+  return writer_.SubmitAndWait([id, until_ms, attempts](store::Txn& txn) -> Status {
+    if (Status s = store::KvSet(txn, kOutboxInFlightKey, ""); !s) return s;
     return store::DeferOutbox(txn, id, until_ms, "deferred, attempt " + std::to_string(attempts));
   });
+}
+
+std::string StoreOutbox::TakeEditPayload(std::int64_t id) {
+  auto it = edit_payloads_.find(id);
+  if (it == edit_payloads_.end()) return {};
+  std::string p = std::move(it->second);
+  edit_payloads_.erase(it);
+  return p;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -11,6 +11,15 @@
 // that thread); writes go through the store::Writer (SubmitAndWait, never from a work). depth() is
 // thread-safe. When the group alert of a signal is sent, its Telegram message id is saved in kv
 // "alert_msg:<signal_id>" so later works can edit the alert in place.
+//
+// Crash safety: MarkSending stores the id of the item in flight in kv "telegram.outbox_in_flight"
+// (one write before each request); every outcome clears it in the same transaction. The first
+// Pending() after a start finds a marker left by a crash and records that item unknown (it may
+// have reached Telegram), so it is never sent twice.
+//
+// Coalesced edits (app/core_telegram.h EnqueueAlertEdit): when the content of an edit row changed
+// while its request was in flight, the outcome belongs to the old content: the row stays pending
+// and the new content is sent next (an edit is idempotent, so this is never a duplicate message).
 #pragma once
 
 #include <atomic>
@@ -30,6 +39,7 @@
 namespace bitten::app {
 
 inline constexpr int kOutboxPriorityBase = 1000;
+inline constexpr const char* kOutboxInFlightKey = "telegram.outbox_in_flight";
 
 class StoreOutbox final : public telegram::OutboxStore {
  public:
@@ -38,6 +48,7 @@ class StoreOutbox final : public telegram::OutboxStore {
   StoreOutbox(std::unique_ptr<store::Database> reader, store::Writer& writer);
 
   Result<std::vector<telegram::OutboxItem>> Pending(std::size_t limit, TimeMs now) override;
+  Status MarkSending(std::int64_t id) override;
   Status MarkSent(std::int64_t id, std::int64_t tg_message_id, TimeMs now) override;
   Status MarkFailed(std::int64_t id, const std::string& error) override;
   Status MarkUnknown(std::int64_t id, const std::string& error) override;
@@ -49,7 +60,13 @@ class StoreOutbox final : public telegram::OutboxStore {
  private:
   std::unique_ptr<store::Database> reader_;
   store::Writer& writer_;
-  std::map<std::int64_t, std::string> dedup_keys_;  // of items handed out, until marked
+  // Records an item left in flight by a crash as unknown (once, at the first Pending()).
+  Status Recover();
+  std::string TakeEditPayload(std::int64_t id);  // "" when the item was not an edit
+
+  std::map<std::int64_t, std::string> dedup_keys_;     // of items handed out, until marked
+  std::map<std::int64_t, std::string> edit_payloads_;  // of edit items handed out, until marked
+  bool recovered_ = false;
   std::atomic<std::int64_t> depth_{-1};
 };
 

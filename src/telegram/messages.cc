@@ -57,6 +57,7 @@ std::string GroupAlertText(const AlertView& v) {
     if (!counts.empty()) counts += " · ";
     counts += part;
   };
+  if (v.minutes_left >= 0 && !v.expired) add("⏳ " + std::to_string(v.minutes_left) + " min left");
   if (v.fired > 0) add("🔥 " + std::to_string(v.fired) + " fired");
   if (v.filled > 0) add("✅ " + std::to_string(v.filled) + " filled");
   if (v.expired) add("⌛ expired");

@@ -12,7 +12,9 @@
 //   SL 1.08250 (25.1 pips)
 //   TP 1.08750 (24.9 pips)
 //   Expires 14:05 UTC
-//   [🔥 3 fired · ✅ 2 filled · ⌛ expired]     (each part only when fired > 0 / filled > 0 / expired)
+//   [⏳ 12 min left · 🔥 3 fired · ✅ 2 filled · ⌛ expired]
+//     (each part only when set: the countdown when minutes_left >= 0 and not expired, then
+//     fired > 0, filled > 0, expired)
 //   one url button "🎯 View Mission" →
 //   https://t.me/<bot_username>/<webapp_short_name>?startapp=<signal_id>
 //   (groups may not carry web_app buttons). The edit re-sends the whole text and the same button.
@@ -69,6 +71,7 @@ struct AlertView {
   int fired = 0;
   int filled = 0;
   bool expired = false;
+  int minutes_left = -1;  // the countdown, whole minutes rounded up; -1 = not shown
 };
 
 struct AlertTarget {

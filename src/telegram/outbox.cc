@@ -102,6 +102,8 @@ TimeMs OutboxSender::Round(BotApi& api) {
       next = std::min(next, allowed);
       continue;
     }
+    if (!Check(store_.MarkSending(item.id), "MarkSending")) return now;
+    now = clock_.NowMs();  // still allowed: windows only empty as time passes
     limiter_.Record(item.chat_id, now);
     const TimeMs sent_at = now;
     const CallResult r = api.Call(item.msg.method, item.msg.params);

@@ -4,6 +4,10 @@
 // thread pulls what is due, respects Telegram's limits (RateLimiter) and records each outcome in
 // the store:
 //
+// Before each request the sender calls MarkSending(id): a durable store remembers the item in
+// flight, so that after a crash between the request and its outcome the item is recorded unknown
+// rather than sent again (StoreOutbox does this; the outcome calls below clear it).
+//
 //   kOk           MarkSent(id, result.message_id, sent_at), then OnSent(item, message_id, sent_at)
 //   kRateLimited  Defer(id, now + retry_after, attempts + 1) and no send at all until then
 //   kTransient    Defer(id, now + backoff, attempts + 1), backoff = min(initial × 2^attempts, max);
@@ -72,6 +76,9 @@ class OutboxStore {
   // Up to `limit` items neither sent, failed nor unknown, and not deferred past `now`; most urgent
   // first (priority descending, then id ascending).
   virtual Result<std::vector<OutboxItem>> Pending(std::size_t limit, TimeMs now) = 0;
+  // The request for this item is about to be made. A durable store records it so that a restart
+  // after a crash before the outcome was recorded treats the item as unknown, never resends it.
+  virtual Status MarkSending(std::int64_t id) = 0;
   // Telegram accepted it; tg_message_id is the Message's id (0 for edits and deletes answered
   // `true`). now: when the request was started.
   virtual Status MarkSent(std::int64_t id, std::int64_t tg_message_id, TimeMs now) = 0;

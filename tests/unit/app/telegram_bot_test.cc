@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
@@ -192,6 +193,7 @@ class TelegramAlertTest : public TelegramBotTest {
   void StartWithAlert(TimeMs alert_not_before) {
     config_.telegram.group_chat_id = kGroup;
     config_.telegram.alert_delete_after_s = 60;
+    config_.telegram.alert_countdown_s = countdown_s_;
     StartSim();
     std::string alice;
     {
@@ -357,6 +359,50 @@ class TelegramAlertTest : public TelegramBotTest {
     EXPECT_EQ(SentDeletes(), 1);
   }
 
+  // Counts the outbox's edit rows in `status` (and with `key_part` in their dedup key).
+  std::int64_t EditRows(const std::string& status, const std::string& key_part = "") {
+    auto db = store::Database::Open(config_.store.path, store::OpenMode::kReadOnly);
+    EXPECT_TRUE(db);
+    if (!db) return -1;
+    auto st = store::Statement::Prepare(
+        (*db)->handle(),
+        "SELECT COUNT(*) FROM outbox WHERE method = 'editMessageText' AND status = ?1 AND "
+        "instr(dedup_key, ?2) > 0");
+    EXPECT_TRUE(st);
+    if (!st) return -1;
+    st->Bind(1, status).Bind(2, key_part);
+    auto row = st->Step();
+    EXPECT_TRUE(row && *row);
+    return st->Int(0);
+  }
+  // The single group message shows the alert with this countdown.
+  std::function<bool(const std::vector<json>&)> ShowsLeft(int minutes) {
+    telegram::AlertView v = view_;
+    v.minutes_left = minutes;
+    const std::string text = telegram::GroupAlertText(v);
+    return [text](const std::vector<json>& g) { return g.size() == 1 && TextOf(g[0]) == text; };
+  }
+
+  // The bot's next message to `chat`, the SimClock moving 1 s per round (the per-chat limit),
+  // or null after 20 s.
+  json NextDm(std::int64_t chat) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (std::chrono::steady_clock::now() < deadline) {
+      for (const json& m : emu_.BotMessages(kToken, chat))
+        pending_dms_[chat].push_back(m["message"]);
+      if (!pending_dms_[chat].empty()) {
+        json m = pending_dms_[chat].front();
+        pending_dms_[chat].erase(pending_dms_[chat].begin());
+        return m;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      sim_.Advance(1000);
+    }
+    return nullptr;
+  }
+
+  std::map<std::int64_t, std::vector<json>> pending_dms_;
+  std::int64_t countdown_s_ = 0;  // telegram.alert_countdown_s (off unless a test turns it on)
   SimClock sim_;
   venom::Signal sig_;
   std::vector<missions::Mission> ms_;
@@ -391,6 +437,142 @@ TEST_F(TelegramAlertTest, EditedInPlaceAsMissionsFireAndFillThenExpiredThenDelet
   EXPECT_EQ(g[0]["reply_markup"], telegram::GroupAlert(view_, target_).params["reply_markup"]);
   // alert_delete_after_s = 60 after the expiry.
   ExpectDeletedOnlyWhenDue(sig_.expires_at + 59'000, sig_.expires_at + 61'000);
+}
+
+// The countdown (telegram.alert_countdown_s = 60): the alert is edited in place to the whole
+// minutes left each time a minute passes; edits queued faster than they can be sent coalesce into
+// one pending edit (the newest), so the group's 20/min is spent on the current state only.
+TEST_F(TelegramAlertTest, CountdownEditedInPlaceEachMinuteAndPendingEditsCoalesce) {
+  countdown_s_ = 60;
+  StartWithAlert(0);
+  auto g = WaitGroup([](const std::vector<json>& g) { return !g.empty(); }, 1000);
+  ASSERT_EQ(g.size(), 1u);
+  EXPECT_EQ(TextOf(g[0]), telegram::GroupAlertText(view_));  // sent without a countdown
+  WaitAlertMessageId();
+  ASSERT_LT(sim_.NowMs(), kT0 + 60'000);
+
+  sim_.Set(kT0 + 60'500);  // 13 min 59.5 s left: shown as 14
+  g = WaitGroup(ShowsLeft(14), 0);
+  ASSERT_TRUE(ShowsLeft(14)(g)) << (g.empty() ? "no message" : TextOf(g[0]));
+  EXPECT_NE(TextOf(g[0]).find("Expires 14:05 UTC\n⏳ 14 min left"), std::string::npos)
+      << TextOf(g[0]);
+  EXPECT_EQ(g[0]["reply_markup"], telegram::GroupAlert(view_, target_).params["reply_markup"]);
+
+  // Three states queued in one work (as a backlog would): one pending edit, the newest.
+  std::int64_t pending_in_work = -1;
+  ASSERT_TRUE(server_->writer().SubmitAndWait([&](store::Txn& txn) -> Status {
+    for (TimeMs t : {kT0 + 120'500, kT0 + 180'500, kT0 + 240'500}) {
+      if (Status s = QueueGroupAlertEdit(txn, config_.telegram, sig_.signal_id, t); !s) return s;
+    }
+    auto st = store::Statement::Prepare(
+        txn.handle(),
+        "SELECT COUNT(*) FROM outbox WHERE method = 'editMessageText' AND status = 'pending'");
+    if (!st) return tl::unexpected(st.error());
+    auto row = st->Step();
+    if (!row) return tl::unexpected(row.error());
+    pending_in_work = st->Int(0);
+    return Ok();
+  }));
+  EXPECT_EQ(pending_in_work, 1);
+  sim_.Set(kT0 + 240'500);  // the housekeeping's own t11 edit is the one already queued
+  g = WaitGroup(ShowsLeft(11), 0);
+  ASSERT_TRUE(ShowsLeft(11)(g)) << (g.empty() ? "no message" : TextOf(g[0]));
+  ASSERT_TRUE(
+      WaitGroup([&](const std::vector<json>&) { return EditRows("pending") == 0; }, 0).size() ==
+      1u);
+  EXPECT_EQ(EditRows("sent", ":t13"), 0);
+  EXPECT_EQ(EditRows("sent", ":t12"), 0);
+  EXPECT_EQ(EditRows("sent", ":t11"), 1);
+  EXPECT_EQ(EditRows("sent"), 2);  // t14 and t11, nothing else
+
+  // The expiry replaces the countdown with "expired".
+  sim_.Set(sig_.expires_at + 1000);
+  g = WaitGroup(Shows(0, 0, true), 0);
+  ASSERT_TRUE(Shows(0, 0, true)(g)) << (g.empty() ? "no message" : TextOf(g[0]));
+  EXPECT_EQ(TextOf(g[0]).find("⏳"), std::string::npos);
+}
+
+// The bot with live missions, typed and pressed in the emulator: /start with a startapp payload
+// (the alert's signal id) and with a link payload, /missions, /fire <id>, the "🔥 Fire" button
+// asking for confirmation, Confirm and Cancel, a refusal in words, and the presser (not the chat)
+// authorizing a button.
+TEST_F(TelegramAlertTest, MissionCommandsAndFireButtonsThroughTheEmulator) {
+  StartWithAlert(0);
+  const EmuUser alice{1001, "Alice", "alice"};
+  const EmuChat dm{1001, "private"};
+  const std::string m0 = ms_[0].mission_id, m1 = ms_[1].mission_id;
+
+  emu_.UserCommand(kToken, alice, dm, "/start " + sig_.signal_id);  // the alert's startapp link
+  json r = NextDm(1001);
+  ASSERT_TRUE(r.is_object()) << "no answer to /start <signal_id>";
+  EXPECT_EQ(TextOf(r).rfind("Your mission:\nEURUSD BUY · RAPID_ASSAULT · pending", 0), 0u)
+      << TextOf(r);
+  EXPECT_TRUE(TextOf(r).find(m0) != std::string::npos || TextOf(r).find(m1) != std::string::npos)
+      << TextOf(r);
+
+  emu_.UserCommand(kToken, alice, dm, "/missions");
+  r = NextDm(1001);
+  ASSERT_TRUE(r.is_object());
+  EXPECT_EQ(TextOf(r).rfind("Active missions:\n", 0), 0u) << TextOf(r);
+  EXPECT_NE(TextOf(r).find(m0), std::string::npos);
+  EXPECT_NE(TextOf(r).find(m1), std::string::npos);
+
+  // "🔥 Fire" asks for confirmation first.
+  emu_.UserCallback(kToken, alice, dm, 77, "fire:" + m0);
+  r = NextDm(1001);
+  ASSERT_TRUE(r.is_object());
+  EXPECT_EQ(TextOf(r), "Fire EURUSD BUY 0.10 lots?");
+  const json& row = r["reply_markup"]["inline_keyboard"][0];
+  ASSERT_EQ(row.size(), 2u) << r.dump();
+  EXPECT_EQ(row[0]["text"], "✅ Confirm");
+  EXPECT_EQ(row[0]["callback_data"], "confirm:" + m0);
+  EXPECT_EQ(row[1]["text"], "✖ Cancel");
+  EXPECT_EQ(row[1]["callback_data"], "cancel:" + m0);
+
+  // Confirm goes through the core's fire path: alice has no terminal, so it is refused, in words.
+  emu_.UserCallback(kToken, alice, dm, 78, "confirm:" + m0);
+  r = NextDm(1001);
+  ASSERT_TRUE(r.is_object());
+  EXPECT_EQ(TextOf(r).rfind("⛔ Fire " + m0.substr(0, 8) + " refused: ", 0), 0u) << TextOf(r);
+  EXPECT_NE(TextOf(r).find("terminal"), std::string::npos) << "the reason, in words: " << TextOf(r);
+  // /fire <id> takes the same path.
+  emu_.UserCommand(kToken, alice, dm, "/fire " + m1);
+  r = NextDm(1001);
+  ASSERT_TRUE(r.is_object());
+  EXPECT_EQ(TextOf(r).rfind("⛔ Fire " + m1.substr(0, 8) + " refused: ", 0), 0u) << TextOf(r);
+  emu_.UserCommand(kToken, alice, dm, "/fire not-an-id");
+  r = NextDm(1001);
+  ASSERT_TRUE(r.is_object());
+  EXPECT_EQ(TextOf(r), "That is not a mission id. Send /missions to see yours.");
+
+  // The presser authorizes, never the chat: mallory presses alice's button in a group.
+  const EmuUser mallory{2003, "Mallory", "mallory"};
+  emu_.UserCallback(kToken, mallory, {-100777, "group"}, 79, "fire:" + m0);
+  r = NextDm(-100777);
+  ASSERT_TRUE(r.is_object());
+  EXPECT_EQ(TextOf(r), "This identity is not linked to a BITTEN user.")
+      << "a confirmation for someone else's mission";
+  EXPECT_FALSE(r.contains("reply_markup")) << r.dump();
+
+  // /start link-...: dev login is off on this server, so it says so.
+  emu_.UserCommand(kToken, alice, dm, "/start link-abc");
+  r = NextDm(1001);
+  ASSERT_TRUE(r.is_object());
+  EXPECT_EQ(TextOf(r), "Invite links are not enabled on this server. Ask your operator.");
+
+  // Cancel changes nothing: no message, no fire (answered with "Cancelled." in the callback).
+  emu_.UserCallback(kToken, alice, dm, 80, "cancel:" + m0);
+  emu_.UserCommand(kToken, alice, dm, "/missions");
+  r = NextDm(1001);
+  ASSERT_TRUE(r.is_object());
+  EXPECT_EQ(TextOf(r).rfind("Active missions:", 0), 0u) << TextOf(r);
+  EXPECT_NE(TextOf(r).find("pending"), std::string::npos) << TextOf(r);
+  auto db = store::Database::Open(config_.store.path, store::OpenMode::kReadOnly);
+  ASSERT_TRUE(db);
+  auto st = store::Statement::Prepare((*db)->handle(), "SELECT COUNT(*) FROM fires");
+  ASSERT_TRUE(st);
+  ASSERT_TRUE(*st->Step());
+  EXPECT_EQ(st->Int(0), 0);
 }
 
 // An alert still in the outbox when its signal expires (a backlog) is marked expired and deleted
@@ -475,6 +657,23 @@ TEST(TelegramWebhook, SecretHeaderCheckedUpdatesDispatchedOnceAndAnswered) {
     EXPECT_EQ(r.path.find("/getUpdates"), std::string::npos) << "polling while on a webhook";
   }
   (*server)->Stop();
+}
+
+TEST(TelegramAlertConfig, CountdownIsOffOrAtLeastThreeSeconds) {
+  TempDir tmp;
+  Config config = BaseConfig(tmp.path());
+  EXPECT_EQ(config.telegram.alert_countdown_s, 60);
+  EXPECT_TRUE(config.Validate());
+  for (std::int64_t bad : {-1, 1, 2, 3601}) {
+    config.telegram.alert_countdown_s = bad;
+    auto v = config.Validate();
+    ASSERT_FALSE(v) << bad;
+    EXPECT_NE(v.error().message.find("telegram.alert_countdown_s"), std::string::npos);
+  }
+  for (std::int64_t ok : {0, 3, 60, 3600}) {
+    config.telegram.alert_countdown_s = ok;
+    EXPECT_TRUE(config.Validate()) << ok;
+  }
 }
 
 TEST(TelegramWebhook, ConfigRequiresAWellFormedSecret) {

@@ -7,7 +7,8 @@
 // As a proxy in front of a real server (the emulator): SetUpstream(url) and the replies
 // Forward(delay_ms) (wait, pass the request upstream, relay its answer: a slow connection) and
 // ForwardThenClose() (pass it upstream, then drop the connection without answering: delivered,
-// answer lost). SetCycle(true) repeats the whole script instead of its last reply.
+// answer lost) and ForwardThenStall() (pass it upstream, then hold the answer until the client
+// gives up). SetCycle(true) repeats the whole script instead of its last reply.
 #pragma once
 
 #include <arpa/inet.h>
@@ -31,7 +32,14 @@ namespace bitten::telegram::testing {
 class FaultServer {
  public:
   struct Reply {
-    enum Kind { kRespond, kCloseAfterRequest, kStall, kForward, kForwardThenClose } kind = kRespond;
+    enum Kind {
+      kRespond,
+      kCloseAfterRequest,
+      kStall,
+      kForward,
+      kForwardThenClose,
+      kForwardThenStall
+    } kind = kRespond;
     int status = 200;
     std::string body;
     int delay_ms = 0;  // kForward: wait this long first
@@ -43,6 +51,8 @@ class FaultServer {
   static Reply Stall() { return {Reply::kStall, 0, ""}; }
   static Reply Forward(int delay_ms = 0) { return {Reply::kForward, 0, "", delay_ms}; }
   static Reply ForwardThenClose() { return {Reply::kForwardThenClose, 0, "", 0}; }
+  // Pass it upstream, then hold the connection without answering until the client gives up.
+  static Reply ForwardThenStall() { return {Reply::kForwardThenStall, 0, "", 0}; }
 
   struct Request {
     std::string path;
@@ -50,6 +60,7 @@ class FaultServer {
     std::chrono::steady_clock::time_point at;
     bool forwarded = false;              // passed to the upstream server
     Reply::Kind kind = Reply::kRespond;  // how it was answered
+    int status = 0;                      // kRespond: the scripted status (429, 500, ...)
   };
 
   explicit FaultServer(std::vector<Reply> script) : script_(std::move(script)) {
@@ -136,18 +147,21 @@ class FaultServer {
         std::lock_guard lock(mu_);
         reply = script_[cycle_ ? next_ % script_.size() : std::min(next_, script_.size() - 1)];
         ++next_;
-        req.forwarded = reply.kind == Reply::kForward || reply.kind == Reply::kForwardThenClose;
+        req.forwarded = reply.kind == Reply::kForward || reply.kind == Reply::kForwardThenClose ||
+                        reply.kind == Reply::kForwardThenStall;
         req.kind = reply.kind;
+        if (reply.kind == Reply::kRespond) req.status = reply.status;
         requests_.push_back(req);
       }
       if (reply.kind == Reply::kCloseAfterRequest) return;
-      if (reply.kind == Reply::kForward || reply.kind == Reply::kForwardThenClose) {
+      if (reply.kind == Reply::kForward || reply.kind == Reply::kForwardThenClose ||
+          reply.kind == Reply::kForwardThenStall) {
         if (reply.delay_ms > 0)
           std::this_thread::sleep_for(std::chrono::milliseconds(reply.delay_ms));
         reply.status = ForwardUpstream(req, reply.body);
         if (reply.kind == Reply::kForwardThenClose) return;
       }
-      if (reply.kind == Reply::kStall) {
+      if (reply.kind == Reply::kStall || reply.kind == Reply::kForwardThenStall) {
         while (!stop_) {
           pollfd p{fd, POLLIN, 0};
           if (poll(&p, 1, 20) > 0) {

@@ -86,6 +86,24 @@ TEST(Messages, EditedAlertCarriesCountsAndExpiry) {
   EXPECT_TRUE(m.params["text"].get<std::string>().ends_with("UTC\n⌛ expired"));
 }
 
+TEST(Messages, CountdownLeadsTheStatusLineUntilExpired) {
+  AlertView v = Alert();
+  v.minutes_left = 12;
+  EXPECT_TRUE(GroupAlertText(v).ends_with("Expires 14:05 UTC\n⏳ 12 min left")) << GroupAlertText(v);
+  v.fired = 3;
+  v.filled = 2;
+  EXPECT_TRUE(GroupAlertText(v).ends_with("UTC\n⏳ 12 min left · 🔥 3 fired · ✅ 2 filled"))
+      << GroupAlertText(v);
+  v.minutes_left = 0;
+  EXPECT_TRUE(GroupAlertText(v).ends_with("UTC\n⏳ 0 min left · 🔥 3 fired · ✅ 2 filled"));
+  v.expired = true;  // the countdown gives way to "expired"
+  EXPECT_TRUE(GroupAlertText(v).ends_with("UTC\n🔥 3 fired · ✅ 2 filled · ⌛ expired"))
+      << GroupAlertText(v);
+  v.minutes_left = -1;
+  v.expired = false;
+  EXPECT_TRUE(GroupAlertText(v).ends_with("UTC\n🔥 3 fired · ✅ 2 filled"));
+}
+
 TEST(Messages, MissionDmHasHudWebAppAndFireCallback) {
   const OutMessage m = MissionDm(Mission(), 555, "https://bitten.example/hud");
   EXPECT_EQ(m.method, "sendMessage");
