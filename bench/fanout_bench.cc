@@ -26,6 +26,7 @@
 #include "store/journal.h"
 #include "store/missions.h"
 #include "store/signals.h"
+#include "store/users.h"
 #include "store/writer.h"
 #include "venom/signal.h"
 
@@ -96,10 +97,24 @@ venom::Signal MakeSignal(const Clock& clock) {
   return s;
 }
 
+// The users' rows (the missions reference them: foreign keys are on), written before the timing.
+Status InsertUsers(store::Writer& writer) {
+  return writer.SubmitAndWait([](store::Txn& txn) -> Status {
+    for (const missions::User& u : Users()) {
+      if (Status s = store::InsertUser(txn, u); !s) return s;
+    }
+    return Ok();
+  });
+}
+
 // The rows the last fan-out committed (the reference inserts exactly these).
 std::vector<Row>& LastRows() {
   static std::vector<Row> rows;
   return rows;
+}
+venom::Signal& LastSignal() {
+  static venom::Signal signal;
+  return signal;
 }
 
 void BM_FanoutThroughWriter(benchmark::State& state) {
@@ -118,7 +133,12 @@ void BM_FanoutThroughWriter(benchmark::State& state) {
       return;
     }
     auto writer = std::make_unique<store::Writer>(std::move(*db), clock);
+    if (Status u = InsertUsers(*writer); !u) {
+      state.SkipWithError(u.error().message.c_str());
+      return;
+    }
     const venom::Signal signal = MakeSignal(clock);
+    LastSignal() = signal;
     state.ResumeTiming();
 
     auto built = std::make_shared<std::vector<missions::Mission>>();
@@ -182,6 +202,7 @@ void BM_FanoutThroughWriter(benchmark::State& state) {
 BENCHMARK(BM_FanoutThroughWriter)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
 
 void BM_PlainSqliteBulkInsert(benchmark::State& state) {
+  RealClock clock;
   const auto& rows = LastRows();
   if (rows.size() != static_cast<std::size_t>(kUsers)) {
     state.SkipWithError("run BM_FanoutThroughWriter first (it provides the rows)");
@@ -190,7 +211,28 @@ void BM_PlainSqliteBulkInsert(benchmark::State& state) {
   for (auto _ : state) {
     state.PauseTiming();
     const fs::path path = FreshDbPath();
-    auto db = store::Database::Open(path, store::OpenMode::kReadWrite);  // same schema, pragmas
+    {
+      // Same schema, pragmas and users; then the writer is closed again.
+      auto setup = store::Database::Open(path, store::OpenMode::kReadWrite);
+      if (!setup) {
+        state.SkipWithError(setup.error().message.c_str());
+        return;
+      }
+      store::Writer writer(std::move(*setup), clock);
+      Status u = InsertUsers(writer);
+      if (u) {
+        u = writer.SubmitAndWait([](store::Txn& txn) -> Status {
+          auto r = store::InsertSignal(txn, LastSignal());
+          if (!r) return tl::unexpected(r.error());
+          return Ok();
+        });
+      }
+      if (!u) {
+        state.SkipWithError(u.error().message.c_str());
+        return;
+      }
+    }
+    auto db = store::Database::Open(path, store::OpenMode::kReadWrite);
     if (!db) {
       state.SkipWithError(db.error().message.c_str());
       return;
@@ -216,13 +258,15 @@ void BM_PlainSqliteBulkInsert(benchmark::State& state) {
       sqlite3_bind_text(st, 7, r.json.data(), static_cast<int>(r.json.size()), SQLITE_STATIC);
       if (sqlite3_step(st) != SQLITE_DONE) {
         state.SkipWithError(sqlite3_errmsg(h));
-        break;
+        sqlite3_finalize(st);
+        return;
       }
       sqlite3_reset(st);
     }
     sqlite3_finalize(st);
     if (sqlite3_exec(h, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
       state.SkipWithError(sqlite3_errmsg(h));
+      return;
     }
 
     state.PauseTiming();

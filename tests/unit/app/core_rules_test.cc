@@ -561,5 +561,122 @@ TEST_F(CoreRulesTest, AutoFireFiresEligibleMissionsThroughTheFirePathAndTellsThe
   EXPECT_EQ(Count("SELECT COUNT(*) FROM fires"), 1);
 }
 
+// The per-user open-positions index (Core::missions_of_user_, docs/performance.md "Fire path"): the
+// max_open_positions rule must give the same answers as the walk over every mission it replaced,
+// and the index must equal that walk after every way a mission's state moves: fire, fill and
+// close, a broker reject, expiry, the restart recovery and the drop of finished missions.
+TEST_F(CoreRulesTest, OpenPositionIndexStaysExactThroughCloseRejectExpiryAndRestart) {
+  Fang().fires_per_day = 50;
+  Fang().max_open = 1;
+  Fang().daily_loss_cap_pct = 100;
+  Start();
+  Stop();
+  const auto ids = PutMissions("fang", 4, 10.0);
+  const auto rival = PutMissions("rival", 2, 10.0);
+  Start();
+  ASSERT_EQ(Heartbeat(10000).status, 200);
+  auto index_ok = [&] {
+    Status s;
+    server_->core().RunSync([&] { s = server_->core().CheckMissionIndex(); });
+    EXPECT_TRUE(s) << s.error().message;
+  };
+  auto fire = [&](const std::string& user, const std::string& id) {
+    return FireAll(user, {id})[id];
+  };
+  auto code = [](const Reply& r) {
+    return r.body.is_object() && r.body.contains("error") ? r.body["error"].value("code", "")
+                                                          : std::to_string(r.status);
+  };
+  auto open_of = [&](const std::string& user) {
+    Reply me = Get("/api/me", user);
+    EXPECT_EQ(me.status, 200) << me.body.dump();
+    return me.body["limits"]["open"].get<int>();
+  };
+  std::int64_t seq = 0;
+  auto result = [&](const Reply& fired, const std::string& mission_id, bridge::ResultType type) {
+    bridge::ResultRecord r;
+    r.seq = ++seq;
+    r.type = type;
+    r.terminal = kTerminal;
+    r.fire_id = fired.body["fire_id"].get<std::string>();
+    r.mission_id = mission_id;
+    r.position = 5000 + seq;
+    r.symbol = "EURUSD";
+    r.side = market::Side::kBuy;
+    r.volume = 0.10;
+    r.price = 1.08500;
+    r.retcode = type == bridge::ResultType::kFill ? 10009 : 10006;
+    r.reason = type == bridge::ResultType::kClose ? "tp" : "rejected by the broker";
+    r.time = clock_.NowMs();
+    Reply rep = Report(r);
+    EXPECT_EQ(rep.status, 200) << rep.body.dump();
+  };
+  index_ok();
+
+  // Another user's open position does not count for fang.
+  const Reply r0 = fire("rival", rival[0]);
+  ASSERT_EQ(r0.status, 202) << r0.body.dump();
+  const Reply f0 = fire("fang", ids[0]);
+  ASSERT_EQ(f0.status, 202) << f0.body.dump();
+  EXPECT_EQ(code(fire("fang", ids[1])), "max_open_positions");
+  EXPECT_EQ(open_of("fang"), 1);
+  index_ok();
+
+  // Filled, then closed: no longer open.
+  result(f0, ids[0], bridge::ResultType::kFill);
+  EXPECT_EQ(code(fire("fang", ids[1])), "max_open_positions");
+  result(f0, ids[0], bridge::ResultType::kClose);
+  EXPECT_EQ(open_of("fang"), 0);
+  const Reply f1 = fire("fang", ids[1]);
+  ASSERT_EQ(f1.status, 202) << f1.body.dump();
+  index_ok();
+
+  // Rejected by the broker (the order never existed): no longer open.
+  result(f1, ids[1], bridge::ResultType::kReject);
+  EXPECT_EQ(open_of("fang"), 0);
+  const Reply f2 = fire("fang", ids[2]);
+  ASSERT_EQ(f2.status, 202) << f2.body.dump();
+  EXPECT_EQ(open_of("fang"), 1);
+  index_ok();
+
+  // Restart: the recovered missions rebuild the index; fang's open position still counts.
+  Stop();
+  Start();
+  ASSERT_EQ(Heartbeat(10000).status, 200);
+  index_ok();
+  EXPECT_EQ(open_of("fang"), 1);
+  EXPECT_EQ(open_of("rival"), 1);
+  EXPECT_EQ(code(fire("fang", ids[3])), "max_open_positions");
+
+  // Expiry (housekeeping marks the pending missions expired): status moves, the index holds.
+  clock_.Advance(16 * 60'000);
+  ASSERT_EQ(Heartbeat(10000).status, 200);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (Get("/api/missions/" + ids[3], "fang").body.value("status", "") != "expired" &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(Get("/api/missions/" + ids[3], "fang").body.value("status", ""), "expired");
+  EXPECT_EQ(open_of("fang"), 1);
+  index_ok();
+
+  // A day later housekeeping drops the finished missions (closed, rejected, expired); the open
+  // ones stay held and indexed.
+  clock_.Advance(25 * 3600 * 1000);
+  auto held = [&](const std::string& user) {
+    std::promise<CoreReply> p;
+    server_->core().ListMissions(Principal{0, users_.at(user).user_id}, "",
+                                 [&p](CoreReply r) { p.set_value(std::move(r)); });
+    return p.get_future().get().body["missions"].size();
+  };
+  const auto drop_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (held("fang") != 1u && std::chrono::steady_clock::now() < drop_deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(held("fang"), 1u);   // ids[2], fired and never closed
+  EXPECT_EQ(held("rival"), 1u);  // rival[0], likewise; rival[1] expired and was dropped
+  index_ok();
+}
+
 }  // namespace
 }  // namespace bitten::app
