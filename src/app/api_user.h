@@ -7,6 +7,8 @@
 //   GET  /api/missions?status=active    the caller's missions (status: active | a status)
 //   GET  /api/missions/{mission_id}     the caller's mission (404 for anyone else's)
 //   GET  /api/signals/{signal_id}/mission  the caller's mission for a signal
+//   GET  /api/bars?symbol=EURUSD&tf=M1&n=120  recent bars for the HUD chart (tf M1|M5|M15,
+//                                       n 1..500, default 120)
 //   POST /api/fire {"mission_id":"…"}   202 accepted and durable | 200 duplicate | 4xx/503
 //   GET  /api/events                    Server-Sent Events: mission, fill, close, xp, autofire
 //
