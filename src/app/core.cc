@@ -238,6 +238,9 @@ Status QueueAlertEdit(store::Txn& txn, const TelegramConfig& tg, const std::stri
     }
   }
   v.expired = all_expired || now >= signal->expires_at;
+  if (tg.alert_countdown_s > 0 && !v.expired) {
+    v.minutes_left = AlertCountdownMinutes(signal->expires_at, now);
+  }
   telegram::AlertTarget target{tg.group_chat_id, tg.bot_username, tg.webapp_short_name};
   std::int64_t message_id = 0;
   try {
@@ -246,9 +249,13 @@ Status QueueAlertEdit(store::Txn& txn, const TelegramConfig& tg, const std::stri
     return Ok();
   }
   const std::string key = "edit:" + signal_id + ":" + std::to_string(v.fired) + ":" +
-                          std::to_string(v.filled) + (v.expired ? ":x" : "");
-  CORE_TRY(Enqueue(txn, telegram::EditGroupAlert(v, target, message_id), telegram::kPriorityEdit,
-                   key, now));
+                          std::to_string(v.filled) + (v.expired ? ":x" : "") +
+                          (v.minutes_left >= 0 ? ":t" + std::to_string(v.minutes_left) : "");
+  // One pending edit per alert: a newer state replaces a queued one (core_telegram.h).
+  CORE_TRY(EnqueueAlertEdit(
+      txn,
+      OutboxRow(telegram::EditGroupAlert(v, target, message_id), telegram::kPriorityEdit, key, now),
+      signal_id));
   // An expired alert is deleted alert_delete_after_s after the signal's expiry (docs/telegram.md).
   if (v.expired && tg.alert_delete_after_s > 0) {
     store::OutboxMessage row = OutboxRow(telegram::DeleteMessage(tg.group_chat_id, message_id),
@@ -432,6 +439,21 @@ std::optional<std::pair<double, double>> QuoteBook::Quote(const std::string& sym
   return std::make_pair(it->second.bid, it->second.ask);
 }
 
+std::vector<market::Tick> QuoteBook::Latest(const std::vector<std::string>& symbols) const {
+  std::vector<market::Tick> out;
+  auto add = [&out](const std::string& symbol, const Entry& e) {
+    out.push_back(market::Tick{symbol, e.time, e.bid, e.ask});
+  };
+  if (symbols.empty()) {
+    for (const auto& [symbol, e] : quotes_) add(symbol, e);
+    return out;
+  }
+  for (const std::string& symbol : symbols) {
+    if (auto it = quotes_.find(symbol); it != quotes_.end()) add(symbol, it->second);
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Lifecycle
 
@@ -533,10 +555,7 @@ Status Core::Recover(const store::Database& reader) {
   for (Mission& m : *live) {
     CORE_TRY(remember_signal(m.signal_id));
     CORE_TRY(remember_fire(m.mission_id));
-    // The key is copied first: in `a[k] = f(std::move(m))` the right side runs first (C++17), so
-    // `m.mission_id` would already be moved from.
-    std::string id = m.mission_id;
-    missions_[id] = LiveMission{std::move(m), false};
+    HoldMission(std::move(m));
   }
   const TimeMs day_start = UtcDayStart(now);
   for (const auto& [user_id, user] : users_) {
@@ -556,8 +575,7 @@ Status Core::Recover(const store::Database& reader) {
       }
       if (!missions_.count(m.mission_id)) {
         CORE_TRY(remember_signal(m.signal_id));
-        std::string id = m.mission_id;
-        missions_[id] = LiveMission{std::move(m), false};
+        HoldMission(std::move(m));
       }
     }
     counters_.Restore(user_id, now, today);
@@ -614,7 +632,7 @@ Status Core::Recover(const store::Database& reader) {
       if (!m) return tl::unexpected(m.error());
       if (*m) {
         CORE_TRY(remember_signal((*m)->signal_id));
-        missions_[f.mission_id] = LiveMission{std::move(**m), false};
+        HoldMission(std::move(**m));
       }
     }
   }
@@ -709,7 +727,7 @@ void Core::Housekeeping() {
         fires_.erase(fid->second);
         fire_by_mission_.erase(fid);
       }
-      it = missions_.erase(it);
+      it = DropMission(it);
     } else {
       ++it;
     }
@@ -892,6 +910,8 @@ void Core::ApplyHeartbeat(TerminalState& t, const bridge::Heartbeat& hb) {
   t.connected = hb.connected;
   t.trade_allowed = hb.trade_allowed;
   t.balance = hb.balance;
+  t.equity = hb.equity;
+  t.positions = hb.positions;
   t.currency = hb.currency;
   if (hb.symbols) {
     for (const bridge::SymbolSpec& spec : *hb.symbols) {
@@ -1250,6 +1270,9 @@ void Core::IngestTick(const market::Tick& tick) {
 
 void Core::OnBar(const market::Bar& bar) {
   ++stats_.bars;
+  std::deque<market::Bar>& recent = recent_bars_[bar.symbol];  // the HUD chart (core_hud.cc)
+  recent.push_back(bar);
+  if (recent.size() > kRecentM1Bars) recent.pop_front();
   // CITADEL weighs the signal against the positions open (or on their way) right now.
   std::vector<venom::citadel::OpenPosition> exposure;
   for (const auto& [id, lm] : missions_) {
@@ -1262,7 +1285,7 @@ void Core::OnBar(const market::Bar& bar) {
   }
   engine_->SetOpenExposure(std::move(exposure));
   auto signal = engine_->OnBar(bar);
-  if (signal) EmitSignal(*signal);
+  if (signal && !DropWhilePaused(*signal)) EmitSignal(*signal);
 }
 
 void Core::EmitSignal(const venom::Signal& signal) {
@@ -1344,9 +1367,7 @@ void Core::EmitSignal(const venom::Signal& signal) {
         recent_signals_.push_front(SignalInfo{signal});
         while (recent_signals_.size() > kMaxRecentSignals) recent_signals_.pop_back();
         for (Mission& m : *missions) {
-          const std::string id = m.mission_id;
-          missions_[id] = LiveMission{std::move(m), false};
-          PushMission(missions_[id].mission);
+          PushMission(HoldMission(std::move(m)).mission);
         }
         AutoFire(signal);
         spdlog::info("signal {} {} {} conf {} → {} missions", signal.symbol,
@@ -1414,15 +1435,10 @@ void Core::DoFire(const User& user, const std::string& mission_id, ReplyFn reply
   in.kill_switch = kill_switch_;
   in.fires_today = counters_.Get(user.user_id, now).fires;
   in.realised_loss_today = counters_.RealisedLossToday(user.user_id, now);
-  for (const auto& [id, lm] : missions_) {
-    if (lm.mission.user_id != user.user_id) continue;
-    const bool in_flight = fires_in_flight_.count(id) && id != mission_id;
-    if (IsOpen(lm.mission.status) || in_flight) {
-      ++in.open_positions;
-      in.open_risk += lm.mission.risk_money;
-    }
-    if (in_flight) ++in.fires_today;
-  }
+  const OpenCount open = CountOpen(user.user_id, mission_id);
+  in.open_positions = open.positions;
+  in.open_risk = open.risk;
+  in.fires_today += open.in_flight;
   in.balance = AccountFor(user).balance;
   in.terminal = TerminalViewFor(user);
   if (Status s = missions::CheckFire(in); !s) {
@@ -1524,6 +1540,65 @@ void Core::DoFire(const User& user, const std::string& mission_id, ReplyFn reply
       });
 }
 
+Core::LiveMission& Core::HoldMission(Mission m) {
+  std::string id = m.mission_id;  // copied first: `m` is moved into the map below
+  missions_of_user_[m.user_id].insert(id);
+  LiveMission& lm = missions_[id];
+  if (!lm.mission.user_id.empty() && lm.mission.user_id != m.user_id) {
+    // Not expected (a mission's user never changes); keep the index exact anyway.
+    auto old = missions_of_user_.find(lm.mission.user_id);
+    if (old != missions_of_user_.end()) {
+      old->second.erase(id);
+      if (old->second.empty()) missions_of_user_.erase(old);
+    }
+  }
+  lm = LiveMission{std::move(m), false};
+  return lm;
+}
+
+std::map<std::string, Core::LiveMission>::iterator Core::DropMission(
+    std::map<std::string, LiveMission>::iterator it) {
+  auto mine = missions_of_user_.find(it->second.mission.user_id);
+  if (mine != missions_of_user_.end()) {
+    mine->second.erase(it->first);
+    if (mine->second.empty()) missions_of_user_.erase(mine);
+  }
+  return missions_.erase(it);
+}
+
+// Was a walk of every held mission of every user per fire (O(all live missions),
+// docs/performance.md "Fire path"); now O(the user's held missions).
+Core::OpenCount Core::CountOpen(const std::string& user_id, const std::string& except) const {
+  OpenCount out;
+  auto mine = missions_of_user_.find(user_id);
+  if (mine == missions_of_user_.end()) return out;
+  for (const std::string& id : mine->second) {
+    const Mission& m = missions_.at(id).mission;
+    const bool in_flight = id != except && fires_in_flight_.count(id);
+    if (IsOpen(m.status) || in_flight) {
+      ++out.positions;
+      out.risk += m.risk_money;
+    }
+    if (in_flight) ++out.in_flight;
+  }
+  return out;
+}
+
+Status Core::CheckMissionIndex() const {
+  std::map<std::string, std::set<std::string>> walked;
+  for (const auto& [id, lm] : missions_) walked[lm.mission.user_id].insert(id);
+  if (walked == missions_of_user_) return Ok();
+  for (const auto& [user_id, ids] : walked) {
+    auto it = missions_of_user_.find(user_id);
+    if (it == missions_of_user_.end() || it->second != ids) {
+      return Fail("index_drift",
+                  fmt::format("user {}: {} missions held, {} in the index", user_id, ids.size(),
+                              it == missions_of_user_.end() ? 0 : it->second.size()));
+    }
+  }
+  return Fail("index_drift", "the index names a user without held missions");
+}
+
 void Core::SendCommand(const Fire& fire, const Mission& mission) {
   auto t = terminals_.find(fire.terminal_id);
   if (t == terminals_.end() || transport_ == nullptr) {
@@ -1567,10 +1642,13 @@ void Core::GetMe(Principal who, ReplyFn reply) {
     const missions::TierRules& rules = RulesFor(user->tier);
     int open = 0;
     double open_risk = 0;
-    for (const auto& [id, lm] : missions_) {
-      if (lm.mission.user_id == user->user_id && IsOpen(lm.mission.status)) {
-        ++open;
-        open_risk += lm.mission.risk_money;
+    if (auto mine = missions_of_user_.find(user->user_id); mine != missions_of_user_.end()) {
+      for (const std::string& id : mine->second) {
+        const Mission& m = missions_.at(id).mission;
+        if (IsOpen(m.status)) {
+          ++open;
+          open_risk += m.risk_money;
+        }
       }
     }
     const auto today = counters_.Get(user->user_id, now);
@@ -1639,9 +1717,10 @@ void Core::ListMissions(Principal who, std::string status, ReplyFn reply) {
       }
     }
     std::vector<const Mission*> mine;
-    for (const auto& [id, lm] : missions_) {
-      const Mission& m = lm.mission;
-      if (m.user_id != user->user_id) continue;
+    static const std::set<std::string> kNone;
+    auto held = missions_of_user_.find(user->user_id);
+    for (const std::string& id : held == missions_of_user_.end() ? kNone : held->second) {
+      const Mission& m = missions_.at(id).mission;
       if (active && missions::IsTerminal(m.status)) continue;
       if (only && m.status != *only) continue;
       mine.push_back(&m);
@@ -1663,6 +1742,7 @@ void Core::GetMission(Principal who, std::string mission_id, ReplyFn reply) {
     if (it == missions_.end() || it->second.mission.user_id != user->user_id) {
       return reply(ErrorReply(404, "mission_not_found", "You have no mission " + mission_id + "."));
     }
+    NoteHudOpened(it->second);
     reply(CoreReply{200, MissionJson(it->second.mission)});
   });
 }
@@ -1671,8 +1751,9 @@ void Core::GetMissionForSignal(Principal who, std::string signal_id, ReplyFn rep
   Post([this, who = std::move(who), signal_id = std::move(signal_id), reply = std::move(reply)] {
     const User* user = Resolve(who);
     if (!user) return reply(ErrorReply(401, "unauthorized", kNotLinked));
-    for (const auto& [id, lm] : missions_) {
+    for (auto& [id, lm] : missions_) {
       if (lm.mission.signal_id == signal_id && lm.mission.user_id == user->user_id) {
+        NoteHudOpened(lm);
         return reply(CoreReply{200, MissionJson(lm.mission)});
       }
     }
@@ -1692,9 +1773,10 @@ void Core::Subscribe(Principal who, std::shared_ptr<web::SseStream> stream) {
     }
     if (!hub_.Subscribe(user->user_id, stream)) return;
     std::vector<const Mission*> mine;
-    for (const auto& [id, lm] : missions_) {
-      if (lm.mission.user_id == user->user_id && !missions::IsTerminal(lm.mission.status)) {
-        mine.push_back(&lm.mission);
+    if (auto held = missions_of_user_.find(user->user_id); held != missions_of_user_.end()) {
+      for (const std::string& id : held->second) {
+        const Mission& m = missions_.at(id).mission;
+        if (!missions::IsTerminal(m.status)) mine.push_back(&m);
       }
     }
     for (const Mission* m : mine) stream->Send("mission", MissionJson(*m).dump());

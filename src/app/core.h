@@ -95,6 +95,9 @@ class QuoteBook final : public market::QuoteSource {
  public:
   void Update(const market::Tick& tick);
   std::optional<std::pair<double, double>> Quote(const std::string& symbol) const override;
+  // The latest tick of each symbol in `symbols` (every symbol when empty), by symbol name; a
+  // symbol without a quote is left out. GET /api/quotes answers with it.
+  std::vector<market::Tick> Latest(const std::vector<std::string>& symbols) const;
   // Time of the newest tick of any symbol (0 = none).
   TimeMs last_tick_at() const { return last_tick_at_; }
   std::size_t size() const { return quotes_.size(); }
@@ -128,6 +131,8 @@ struct CoreSnapshot {
   TimeMs now = 0;
   bool kill_switch = false;
   std::int64_t ticks = 0, bars = 0, signals = 0, duplicate_signals = 0, late_ticks = 0;
+  // Transport faults reported (bad result lines, bad heartbeats, I/O).
+  std::int64_t bridge_errors = 0;
   venom::EngineStats engine;  // the engine's own counters (setups, refusals)
   // Signals CITADEL blocked most recently (oldest first, bounded by the engine), for the admin
   // console.
@@ -184,6 +189,10 @@ class Core {
   void PostTicks(TerminalCall call, ReplyFn reply);
   void PostReport(TerminalCall call, ReplyFn reply);
   void PostHeartbeat(TerminalCall call, ReplyFn reply);
+  // GET /api/quotes (docs/protocol.md "Quotes from the server"): verified like the other terminal
+  // calls, then 200 with the quote book's latest tick of each of `symbols` (every symbol when
+  // empty) in the POST /api/ticks body format (app/core_bridge.cc).
+  void GetQuotes(TerminalCall call, std::vector<std::string> symbols, ReplyFn reply);
 
   // --- Terminals (FileTransport callbacks; already verified by the transport) ---
   void OnResult(std::string terminal, bridge::ResultRecord record, std::string line);
@@ -193,6 +202,11 @@ class Core {
   // to undelivered (journaled "command_undelivered", pushed to the trader's HUD); OnDelivered later
   // moves them on to delivered (app/core_bridge.cc).
   void OnUndelivered(std::string terminal, std::string fire_id, TimeMs since);
+  // A fault the transport skipped or will retry (TransportCallbacks::on_error): logged and counted
+  // (metric bitten_bridge_errors_total); a bad result line or heartbeat ("malformed",
+  // "bad_signature") and "journal_truncated" are also journaled as "bridge_fault" with the code
+  // and message (app/core_bridge.cc). I/O errors, which repeat at every scan, are not journaled.
+  void OnBridgeError(std::string terminal, Error error);
   // GET /api/bridge/next (CONTRACTS §3.4): verified on the core thread like the other terminal
   // calls (401 otherwise), then the HTTP transport's long poll of at most `wait_ms`: 200 with the
   // fire.txt text, or 204 when nothing came (app/core_bridge.cc).
@@ -221,6 +235,12 @@ class Core {
   // The `limit` users with the most XP (ties: P&L, then the older account), and the caller's own
   // row: 200 {"leaderboard":[...],"you":{...},"users":N,"server_time"}. No user ids of others.
   void GetLeaderboard(Principal who, int limit, ReplyFn reply);
+  // The last `n` closed bars of `symbol` at `tf` (M1, M5 or M15; bid OHLC, oldest first), built
+  // from the M1 bars the core has seen (it keeps the last kRecentM1Bars per symbol): 200
+  // {"symbol","tf","digits","bars":[{"time","open","high","low","close"}],"server_time"}, 404
+  // unknown_symbol (app/core_hud.cc, the HUD chart).
+  void GetBars(Principal who, std::string symbol, market::Timeframe tf, int n, ReplyFn reply);
+  static constexpr std::size_t kRecentM1Bars = 1500;
   // Queues one Telegram message through the outbox (bot replies). Fire and forget.
   void QueueMessage(telegram::OutMessage msg, int priority, std::string dedup_key);
   // Links a Telegram account through a one-time invite code (bot /start <code>, store/invites.h).
@@ -238,8 +258,46 @@ class Core {
   void SetUserPaused(std::string user_id, bool paused, ReplyFn reply);
   void SetUserKilled(std::string user_id, bool killed, ReplyFn reply);
 
+  // --- The Commander Throne (app/core_admin.cc, docs/admin.md) ---
+  // Every control below is journaled in the same transaction as its change, with the operator in
+  // the event payload ({"by": <admin>, ...}), and takes effect in the running core only after the
+  // commit. Replies: 200 with the new state, 404 <thing>_not_found, 409 for a control that has
+  // nothing to act on, 503 store_unavailable.
+  //
+  // Everything the console shows that only the core knows, as one JSON object made on the core
+  // thread: engine (paused, kill switch, counters, CITADEL-blocked signals), feeds (per symbol:
+  // last tick time, bid/ask), recent signals with their shield verdict and the live funnel
+  // counts the core holds (hud_opened), terminals (heartbeat, balance, equity, positions), users
+  // (tier, XP, flags).
+  void AdminState(std::function<void(nlohmann::json)> done);
+  // Pause: the engine keeps reading bars (its indicators stay warm) but its signals are dropped and
+  // counted, not emitted; ticks, fires and results flow as before. Persisted in kv "engine_paused".
+  void AdminSetEnginePaused(std::string admin, bool paused, ReplyFn reply);
+  // The global kill switch (as SetKillSwitch), journaled with the operator, answered after commit.
+  void AdminSetKillSwitch(std::string admin, bool on, ReplyFn reply);
+  // Every pending mission of the signal → cancelled (compare-and-set in the store, so a fire that
+  // committed first keeps its mission), pushed to the traders' HUDs; a later fire is 409.
+  void AdminCancelSignal(std::string admin, std::string signal_id, ReplyFn reply);
+  void AdminSetUserTier(std::string admin, std::string user_id, missions::Tier tier, ReplyFn reply);
+  // Queues the signal's group alert again (when a group is configured) and the DM of every pending
+  // mission whose user has Telegram, each under a new dedup key.
+  void AdminResendAlert(std::string admin, std::string signal_id, ReplyFn reply);
+  // A new random 32-byte secret: stored, journaled (without the secret), then used at once by the
+  // core's request verifier and by `on_secret_rotated` (the file transport). The reply carries the
+  // new secret (hex), once.
+  void AdminRotateTerminalSecret(std::string admin, std::string terminal_id, ReplyFn reply);
+  // Called on the core thread after a rotation commits: (terminal_id, raw secret). Before Start().
+  void SetSecretRotatedHook(std::function<void(const std::string&, const std::string&)> hook) {
+    on_secret_rotated_ = std::move(hook);
+  }
+  // Reads the console's persisted state (kv "engine_paused"). On the owning thread before Start().
+  Status RecoverAdmin(const store::Database& reader);
+
   // For tests: runs `fn` on the core thread and waits for it.
   void RunSync(std::function<void()> fn);
+  // For tests, on the core thread (inside RunSync): checks the per-user mission index against a
+  // walk of every held mission; an error names the first user whose index drifted.
+  Status CheckMissionIndex() const;
 
  private:
   struct TerminalState {
@@ -249,12 +307,15 @@ class Core {
     TimeMs last_heartbeat_at = 0;  // server clock at receipt
     bool connected = false, trade_allowed = false;
     double balance = 0;
+    double equity = 0;  // from the last heartbeat
+    int positions = 0;  // open positions, from the last heartbeat
     std::string currency;
     std::size_t queued = 0;
   };
   struct LiveMission {
     missions::Mission mission;
-    bool expiring = false;  // an expiry work is in flight
+    bool expiring = false;    // an expiry work is in flight
+    bool hud_opened = false;  // its user fetched it in the HUD (the console's funnel)
   };
   struct SignalInfo {
     venom::Signal signal;
@@ -303,15 +364,34 @@ class Core {
   void OnTradeXp(const std::string& user_id, const XpResult& xp);
 
   // Missions and events.
+  // The only ways a mission enters or leaves missions_: they keep missions_of_user_ in step.
+  // HoldMission replaces a held mission of the same id (its user may not change).
+  LiveMission& HoldMission(missions::Mission m);
+  std::map<std::string, LiveMission>::iterator DropMission(
+      std::map<std::string, LiveMission>::iterator it);
+  // The user's open positions (fired/delivered/undelivered/filled, plus fires in flight other
+  // than `except`) and their summed risk, from the user's held missions only.
+  struct OpenCount {
+    int positions = 0;
+    double risk = 0;
+    int in_flight = 0;  // fires not yet committed (they count as fires today too)
+  };
+  OpenCount CountOpen(const std::string& user_id, const std::string& except) const;
   nlohmann::json MissionJson(const missions::Mission& m) const;
   void PushMission(const missions::Mission& m);
   void AdoptFire(const missions::Fire& fire, std::optional<missions::MissionStatus> mission_status);
   void Housekeeping();
   void ScheduleHousekeeping();
   void ExpireDue();
-  // Edits the group alert of every signal past its expiry to "expired" and queues its deletion
+  // Edits the group alert of every signal past its expiry to "expired" and queues its deletion,
+  // and queues the countdown edits of live alerts every telegram.alert_countdown_s
   // (core_telegram.cc). Runs in Housekeeping.
   void ExpireAlerts(TimeMs now);
+  // The Commander Throne (core_admin.cc): a HUD fetch of a mission counts once in the funnel;
+  // a signal the engine produced while paused is dropped here (true) instead of emitted.
+  void NoteHudOpened(LiveMission& lm);
+  bool DropWhilePaused(const venom::Signal& signal);
+  void CountdownAlerts(TimeMs now);  // part of ExpireAlerts
 
   const Config& config_;
   const Clock& clock_;
@@ -343,15 +423,25 @@ class Core {
   std::map<std::string, missions::Fire> fires_;           // by fire_id
   std::map<std::string, std::string> fire_by_mission_;    // mission_id -> fire_id
   std::map<std::string, std::string> fires_in_flight_;    // mission_id -> user_id (not committed)
+  // user_id -> ids of the user's missions in missions_ (HoldMission/DropMission keep it exact; the
+  // status is read from missions_, so status transitions cannot make it drift).
+  std::map<std::string, std::set<std::string>> missions_of_user_;
   missions::DayCounters counters_;
   missions::StatsBook stats_book_;  // closed trades per user (docs/xp.md)
   bool kill_switch_ = false;
   std::vector<missions::Fire> redeliver_;  // from recovery, enqueued at Start
   std::deque<SignalInfo> recent_signals_;  // for /status
   std::set<std::string> alerts_expired_;   // signal ids whose alert expiry edit is queued
+  // signal id -> the countdown step (time left in whole telegram.alert_countdown_s) last queued
+  std::map<std::string, TimeMs> alert_countdown_step_;
   bridge::RequestVerifier verifier_;
   SseHub hub_;
-  CoreSnapshot stats_;  // counters part
+  CoreSnapshot stats_;                       // counters part
+  bool engine_paused_ = false;               // the console's pause (core_admin.cc)
+  std::int64_t signals_dropped_paused_ = 0;  // signals the engine produced while paused
+  // symbol -> its last kRecentM1Bars M1 bars (the HUD chart, core_hud.cc)
+  std::map<std::string, std::deque<market::Bar>> recent_bars_;
+  std::function<void(const std::string&, const std::string&)> on_secret_rotated_;
 };
 
 }  // namespace bitten::app

@@ -7,6 +7,7 @@
 #include <csignal>
 #include <filesystem>
 
+#include "app/api_admin.h"
 #include "app/api_status.h"
 #include "app/api_terminal.h"
 #include "app/api_user.h"
@@ -72,6 +73,17 @@ Status Server::Seed(const store::Database& reader) {
     if (!existing) return tl::unexpected(existing.error());
     if (*existing) {
       if ((*existing)->secret_hex != tc.secret_hex) {
+        // A secret rotated from the console outlives a config that still holds the secret it
+        // replaced (core_admin.cc records that secret's hash); a config edited since wins.
+        auto rotated_from = store::KvGet(reader, "secret_rotated_from:" + tc.terminal_id);
+        if (!rotated_from) return tl::unexpected(rotated_from.error());
+        if (*rotated_from && **rotated_from == Sha256Hex(tc.secret_hex)) {
+          spdlog::warn(
+              "terminal {}: keeping the secret rotated from the console; the config's "
+              "[[terminals]] secret_hex is the old one, update it",
+              tc.terminal_id);
+          continue;
+        }
         spdlog::warn(
             "terminal {}: the store's secret differs from the config's; using the config's",
             tc.terminal_id);
@@ -139,6 +151,7 @@ Status Server::Init() {
   core_ = std::make_unique<Core>(config_, clock_, *writer_, [this] { WakeOutbox(); });
   core_->SetMetrics(metrics_.get());
   if (Status s = core_->Recover(*reader_); !s) return s;
+  if (Status s = core_->RecoverAdmin(*reader_); !s) return s;
 
   // 3. Bridge: every terminal whose folder this server shares.
   positions_ = std::make_unique<Positions>(*reader_, *core_);
@@ -154,8 +167,8 @@ Status Server::Init() {
                                     TimeMs since) {
     core->OnUndelivered(terminal, fire_id, since);
   };
-  callbacks.on_error = [](const std::string& terminal, const Error& e) {
-    spdlog::warn("bridge {}: {}: {}", terminal, e.code, e.message);
+  callbacks.on_error = [core](const std::string& terminal, const Error& e) {
+    core->OnBridgeError(terminal, e);
   };
   // Terminals without a folder here take their commands by GET /api/bridge/next (HTTP transport).
   http_transport_ =
@@ -164,6 +177,7 @@ Status Server::Init() {
   transport_ = std::make_unique<bridge::FileTransport>(bridge::FileTransport::Options{}, clock_,
                                                        *positions_, std::move(callbacks));
   bool any_folder = false;
+  auto folder_of = std::make_shared<std::map<std::string, std::string>>();  // for rotations
   for (const store::Terminal& t : core_->terminals()) {
     std::string dir = t.dir;
     for (const TerminalConfig& tc : config_.terminals) {
@@ -183,9 +197,19 @@ Status Server::Init() {
     }
     routing_->Route(t.terminal_id, transport_.get());
     core_->SetTerminalHasFolder(t.terminal_id, true);
+    (*folder_of)[t.terminal_id] = dir;
     any_folder = true;
   }
   core_->SetTransport(routing_.get());
+  // A secret rotated from the console reaches the file transport too (heartbeat/result lines).
+  core_->SetSecretRotatedHook([this, folder_of](const std::string& id, const std::string& secret) {
+    auto it = folder_of->find(id);
+    if (it == folder_of->end()) return;
+    if (Status s = transport_->AddTerminal(id, it->second, secret); !s) {
+      spdlog::error("terminal {}: the file transport kept the old secret: {}", id,
+                    s.error().message);
+    }
+  });
   core_->SetHttpTransport(http_transport_.get());
 
   // 4. Telegram.
@@ -249,6 +273,13 @@ Status Server::Init() {
   StoreOutbox* outbox = outbox_store_.get();
   RegisterStatusRoutes(*router_, *core_, [outbox] { return outbox->depth(); });
   if (webhook_) webhook_->AddRoute(*router_);
+  AdminRoutesOptions admin;
+  admin.admin = config_.admin;
+  admin.secure_cookie = config_.server.public_url.rfind("https://", 0) == 0;
+  admin.store_path = config_.store.path;
+  admin.web_root = config_.server.web_root;
+  admin.outbox_depth = [outbox] { return outbox->depth(); };
+  RegisterAdminRoutes(*router_, *core_, clock_, std::move(admin));
   router_->Get("/metrics", [this, outbox](const web::Request&, web::Responder responder) {
     const std::int64_t depth = outbox->depth();
     const store::WriterStats ws = writer_->stats();
@@ -263,6 +294,13 @@ Status Server::Init() {
   });
   std::filesystem::path web_root = config_.server.web_root;
   if (!web_root.empty()) router_->ServeStatic("/hud/", web_root / "hud");
+  // The chart library of the HUD and the console (docs/hud.md): lightweight-charts' own files as
+  // npm installed them next to web/ (scripts/setup.sh), served by us: no CDN at run time.
+  if (!web_root.empty()) {
+    router_->ServeStatic(
+        "/vendor/lightweight-charts/",
+        (web_root / ".." / "node_modules" / "lightweight-charts" / "dist").lexically_normal());
+  }
   web::ServerOptions ho;
   ho.address = config_.server.address;
   ho.port = config_.server.port;

@@ -11,8 +11,8 @@
 //      (messages printed to the log and marked sent); the BotPoller when the token is set and
 //      telegram.poll is on, or the WebhookIntake (setWebhook, POST /telegram/webhook) instead when
 //      telegram.webhook_url is set;
-//   5. the HTTP server with every route (api_terminal.h, api_user.h, api_status.h, GET /metrics
-//      from app/metrics.h, /hud/ static).
+//   5. the HTTP server with every route (api_terminal.h, api_user.h, api_status.h, the Commander
+//      Throne's api_admin.h, GET /metrics from app/metrics.h, /hud/ and /admin/ static).
 //
 // Stop() is orderly: HTTP intake and the bot stop first, then the transport, then the core drains
 // (every submitted store work answered), then the senders, then the writer commits what is queued

@@ -1,0 +1,585 @@
+#include "app/api_admin.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <boost/asio/post.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <cmath>
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include "app/api_common.h"
+#include "base/crypto.h"
+#include "store/journal.h"
+#include "store/statement.h"
+#include "store/users.h"
+
+namespace bitten::app {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr int kFunnelSignals = 20;
+constexpr int kJournalRecent = 100;
+constexpr TimeMs kHourMs = 3'600'000;
+constexpr TimeMs kDayMs = 24 * kHourMs;
+
+double Round2(double v) { return std::round(v * 100) / 100; }
+
+// web::Request::remote is "<address>:<port>" ("::1:5678" for IPv6); login attempts are limited
+// per address.
+std::string ClientAddress(const web::Request& req) {
+  const auto colon = req.remote.rfind(':');
+  return colon == std::string::npos ? req.remote : req.remote.substr(0, colon);
+}
+
+Result<std::int64_t> ScalarInt(const store::Database& db, std::string_view sql,
+                               std::function<void(store::Statement&)> bind = nullptr) {
+  auto st = store::Statement::Prepare(db.handle(), sql);
+  if (!st) return tl::unexpected(st.error());
+  if (bind) bind(*st);
+  auto row = st->Step();
+  if (!row) return tl::unexpected(row.error());
+  return *row ? st->Int(0) : 0;
+}
+
+json EventJson(const store::JournalEvent& je) {
+  json j = {{"seq", je.seq},         {"event_id", je.event_id},     {"time", je.event.time},
+            {"type", je.event.type}, {"payload", je.event.payload}, {"hash", je.hash}};
+  auto put = [&j](const char* key, const std::string& v) {
+    if (!v.empty()) j[key] = v;
+  };
+  put("signal_id", je.event.signal_id);
+  put("mission_id", je.event.mission_id);
+  put("fire_id", je.event.fire_id);
+  put("user_id", je.event.user_id);
+  put("terminal_id", je.event.terminal_id);
+  return j;
+}
+
+// The console's shared state: auth, the core, and the reader thread with its connection.
+class AdminApi {
+ public:
+  AdminApi(Core& core, const Clock& clock, AdminRoutesOptions options)
+      : core_(core),
+        clock_(clock),
+        options_(std::move(options)),
+        auth_(options_.admin, clock, options_.secure_cookie) {}
+  ~AdminApi() { pool_.join(); }  // pending reads finish before the connection goes
+
+  AdminAuth& auth() { return auth_; }
+  Core& core() { return core_; }
+  const Clock& clock() const { return clock_; }
+  const AdminRoutesOptions& options() const { return options_; }
+
+  // Runs `fn(db)` on the reader thread with the read-only connection (opened on first use) and
+  // answers `responder` with its JSON, or 503 store_unavailable.
+  void Read(web::Responder responder, std::function<Result<json>(const store::Database&)> fn) {
+    boost::asio::post(pool_, [this, responder = std::move(responder), fn = std::move(fn)] {
+      if (!db_) {
+        auto db = store::Database::Open(options_.store_path, store::OpenMode::kReadOnly);
+        if (!db) {
+          return (void)responder.Send(web::JsonError(503, "store_unavailable", db.error().message));
+        }
+        db_ = std::move(*db);
+      }
+      auto r = fn(*db_);
+      if (!r)
+        return (void)responder.Send(web::JsonError(503, "store_unavailable", r.error().message));
+      responder.Send(web::Json(200, *r));
+    });
+  }
+
+ private:
+  Core& core_;
+  const Clock& clock_;
+  AdminRoutesOptions options_;
+  AdminAuth auth_;
+  boost::asio::thread_pool pool_{1};
+  std::unique_ptr<store::Database> db_;  // reader thread only
+};
+
+web::Response AuthError(const Error& e) {
+  if (e.code == "csrf") {
+    return web::JsonError(403, "csrf",
+                          "This request needs the session's X-CSRF-Token header; reload the page.");
+  }
+  return web::JsonError(401, "unauthorized", "Log in to the console first (/admin/login).");
+}
+
+// GET handler that requires a session.
+web::Handler Read(std::shared_ptr<AdminApi> api,
+                  std::function<void(AdminApi&, const web::Request&, web::Responder)> body) {
+  return [api, body = std::move(body)](const web::Request& req, web::Responder responder) {
+    auto s = api->auth().Check(req.Header("Cookie"));
+    if (!s) return (void)responder.Send(AuthError(s.error()));
+    body(*api, req, std::move(responder));
+  };
+}
+
+// POST handler that requires a session and its CSRF token; `body` gets the operator identity.
+web::Handler Write(
+    std::shared_ptr<AdminApi> api,
+    std::function<void(AdminApi&, const web::Request&, std::string admin, web::Responder)> body) {
+  return [api, body = std::move(body)](const web::Request& req, web::Responder responder) {
+    auto s = api->auth().CheckWrite(req.Header("Cookie"), req.Header("X-CSRF-Token"));
+    if (!s) return (void)responder.Send(AuthError(s.error()));
+    body(*api, req, AdminIdentity(*s), std::move(responder));
+  };
+}
+
+// {"<key>": bool} body.
+Result<bool> BoolField(const web::Request& req, const char* key) {
+  auto body = ParseJsonObject(req.body);
+  if (!body) return tl::unexpected(body.error());
+  auto it = body->find(key);
+  if (it == body->end() || !it->is_boolean()) {
+    return Fail("bad_request", std::string("the body must be {\"") + key + "\": true|false}");
+  }
+  return it->get<bool>();
+}
+
+web::Response Redirect(std::string location) {
+  web::Response r;
+  r.status = 302;
+  r.headers.emplace_back("Location", std::move(location));
+  r.headers.emplace_back("Cache-Control", "no-store");
+  return r;
+}
+
+}  // namespace
+
+std::string AdminIdentity(const AdminSession& session) {
+  return "admin#" + Sha256Hex(session.id).substr(0, 8);
+}
+
+Result<json> ReadFunnel(const store::Database& db, int limit) {
+  constexpr std::string_view kSql = R"sql(
+SELECT s.signal_id, s.symbol, s.created_at, s.expires_at,
+  (SELECT COUNT(*) FROM missions m WHERE m.signal_id = s.signal_id),
+  (SELECT COUNT(*) FROM missions m JOIN outbox o ON o.dedup_key = 'dm:' || m.mission_id
+     WHERE m.signal_id = s.signal_id AND o.status = 'sent'),
+  (SELECT COUNT(*) FROM fires f JOIN missions m ON m.mission_id = f.mission_id
+     WHERE m.signal_id = s.signal_id),
+  (SELECT COUNT(*) FROM fires f JOIN missions m ON m.mission_id = f.mission_id
+     WHERE m.signal_id = s.signal_id AND f.status IN ('filled', 'closed')),
+  (SELECT COUNT(*) FROM fires f JOIN missions m ON m.mission_id = f.mission_id
+     WHERE m.signal_id = s.signal_id AND f.status = 'closed'),
+  (SELECT COUNT(*) FROM missions m WHERE m.signal_id = s.signal_id AND m.status = 'cancelled'),
+  (SELECT status FROM outbox WHERE dedup_key = 'alert:' || s.signal_id)
+FROM signals s ORDER BY s.created_at DESC, s.signal_id DESC LIMIT ?1)sql";
+  auto st = store::Statement::Prepare(db.handle(), kSql);
+  if (!st) return tl::unexpected(st.error());
+  st->Bind(1, limit);
+  json out = json::array();
+  for (;;) {
+    auto row = st->Step();
+    if (!row) return tl::unexpected(row.error());
+    if (!*row) break;
+    out.push_back({{"signal_id", st->Text(0)},
+                   {"symbol", st->Text(1)},
+                   {"created_at", st->Int(2)},
+                   {"expires_at", st->Int(3)},
+                   {"built", st->Int(4)},
+                   {"alerted", st->Int(5)},
+                   {"fired", st->Int(6)},
+                   {"filled", st->Int(7)},
+                   {"closed", st->Int(8)},
+                   {"cancelled", st->Int(9)},
+                   {"group_alert", st->IsNull(10) ? json(nullptr) : json(st->Text(10))}});
+  }
+  return out;
+}
+
+Result<json> ReadOutbox(const store::Database& db, TimeMs now) {
+  json by_status = json::object();
+  {
+    auto st = store::Statement::Prepare(db.handle(),
+                                        "SELECT status, COUNT(*) FROM outbox GROUP BY status");
+    if (!st) return tl::unexpected(st.error());
+    for (const char* s : {"pending", "sent", "failed", "unknown"}) by_status[s] = 0;
+    for (;;) {
+      auto row = st->Step();
+      if (!row) return tl::unexpected(row.error());
+      if (!*row) break;
+      by_status[st->Text(0)] = st->Int(1);
+    }
+  }
+  auto sent_hour =
+      ScalarInt(db, "SELECT COUNT(*) FROM outbox WHERE status = 'sent' AND sent_at >= ?1",
+                [now](store::Statement& s) { s.Bind(1, now - kHourMs); });
+  if (!sent_hour) return tl::unexpected(sent_hour.error());
+  auto oldest =
+      ScalarInt(db, "SELECT COALESCE(MIN(created_at), 0) FROM outbox WHERE status = 'pending'");
+  if (!oldest) return tl::unexpected(oldest.error());
+  json errors = json::array();
+  {
+    auto st = store::Statement::Prepare(
+        db.handle(),
+        "SELECT id, method, chat_id, status, attempts, error, created_at FROM outbox "
+        "WHERE error != '' ORDER BY id DESC LIMIT 10");
+    if (!st) return tl::unexpected(st.error());
+    for (;;) {
+      auto row = st->Step();
+      if (!row) return tl::unexpected(row.error());
+      if (!*row) break;
+      errors.push_back({{"id", st->Int(0)},
+                        {"method", st->Text(1)},
+                        {"chat_id", st->Int(2)},
+                        {"status", st->Text(3)},
+                        {"attempts", st->Int(4)},
+                        {"error", st->Text(5)},
+                        {"created_at", st->Int(6)}});
+    }
+  }
+  return json{{"by_status", by_status},
+              {"depth", by_status["pending"]},
+              {"sent_last_hour", *sent_hour},
+              {"oldest_pending_age_ms", *oldest == 0 ? json(nullptr) : json(now - *oldest)},
+              {"errors", errors}};
+}
+
+Result<json> ReadJournal(const store::Database& db, std::string_view id, int limit) {
+  json events = json::array();
+  if (!id.empty()) {
+    auto trace = store::TraceJournal(db, id);
+    if (!trace) return tl::unexpected(trace.error());
+    for (const store::JournalEvent& je : *trace) events.push_back(EventJson(je));
+    return json{{"id", id}, {"events", std::move(events)}};
+  }
+  auto st = store::Statement::Prepare(
+      db.handle(),
+      "SELECT seq, event_id, time, type, COALESCE(signal_id, ''), COALESCE(mission_id, ''), "
+      "COALESCE(fire_id, ''), COALESCE(user_id, ''), COALESCE(terminal_id, ''), payload, hash "
+      "FROM journal ORDER BY seq DESC LIMIT ?1");
+  if (!st) return tl::unexpected(st.error());
+  st->Bind(1, limit);
+  for (;;) {
+    auto row = st->Step();
+    if (!row) return tl::unexpected(row.error());
+    if (!*row) break;
+    store::JournalEvent je;
+    je.seq = st->Int(0);
+    je.event_id = st->Text(1);
+    je.event.time = st->Int(2);
+    je.event.type = st->Text(3);
+    je.event.signal_id = st->Text(4);
+    je.event.mission_id = st->Text(5);
+    je.event.fire_id = st->Text(6);
+    je.event.user_id = st->Text(7);
+    je.event.terminal_id = st->Text(8);
+    je.event.payload = json::parse(st->Text(9), nullptr, false);
+    je.hash = st->Text(10);
+    events.push_back(EventJson(je));
+  }
+  return json{{"id", ""}, {"events", std::move(events)}};
+}
+
+Result<json> ReadUserResults(const store::Database& db) {
+  auto trades = store::ListClosedTrades(db);
+  if (!trades) return tl::unexpected(trades.error());
+  struct Acc {
+    int trades = 0, wins = 0;
+    double pnl = 0;
+  };
+  std::map<std::string, Acc> by_user;
+  for (const store::ClosedTrade& t : *trades) {
+    Acc& a = by_user[t.fire.user_id];
+    ++a.trades;
+    if (t.fire.profit > 0) ++a.wins;
+    a.pnl += t.fire.profit;
+  }
+  json out = json::object();
+  for (const auto& [id, a] : by_user) {
+    out[id] = {{"trades", a.trades},
+               {"wins", a.wins},
+               {"win_rate", a.trades ? json(Round2(100.0 * a.wins / a.trades)) : json(nullptr)},
+               {"pnl", Round2(a.pnl)}};
+  }
+  return out;
+}
+
+Result<json> ReadCharts(const store::Database& db, TimeMs now) {
+  // Signals per hour over the last 48 h (every hour present, zeros included).
+  json per_hour = json::array();
+  {
+    const TimeMs first = (now / kHourMs - 47) * kHourMs;
+    std::map<TimeMs, std::int64_t> counts;
+    for (TimeMs h = first; h <= now; h += kHourMs) counts[h] = 0;
+    auto st = store::Statement::Prepare(
+        db.handle(),
+        "SELECT (created_at / 3600000) * 3600000, COUNT(*) FROM signals WHERE created_at >= ?1 "
+        "GROUP BY 1");
+    if (!st) return tl::unexpected(st.error());
+    st->Bind(1, first);
+    for (;;) {
+      auto row = st->Step();
+      if (!row) return tl::unexpected(row.error());
+      if (!*row) break;
+      counts[st->Int(0)] = st->Int(1);
+    }
+    for (const auto& [h, n] : counts) per_hour.push_back({{"t", h}, {"n", n}});
+  }
+  // Fire-to-fill latency: the fill result's receipt minus the fire's acceptance (server clock).
+  json latency;
+  {
+    auto st = store::Statement::Prepare(
+        db.handle(),
+        "SELECT r.received_at - f.fired_at FROM results r JOIN fires f ON f.fire_id = r.fire_id "
+        "WHERE r.type = 'fill' ORDER BY r.received_at DESC LIMIT 2000");
+    if (!st) return tl::unexpected(st.error());
+    std::vector<std::int64_t> ms;
+    for (;;) {
+      auto row = st->Step();
+      if (!row) return tl::unexpected(row.error());
+      if (!*row) break;
+      ms.push_back(std::max<std::int64_t>(0, st->Int(0)));
+    }
+    static constexpr std::int64_t kEdges[] = {100, 250, 500, 1000, 2000, 5000, 10000};
+    json buckets = json::array();
+    std::int64_t lo = 0;
+    for (std::int64_t hi : kEdges) {
+      const auto n = std::count_if(ms.begin(), ms.end(),
+                                   [lo, hi](std::int64_t v) { return v >= lo && v < hi; });
+      buckets.push_back({{"from_ms", lo}, {"to_ms", hi}, {"n", n}});
+      lo = hi;
+    }
+    buckets.push_back(
+        {{"from_ms", lo},
+         {"to_ms", nullptr},
+         {"n", std::count_if(ms.begin(), ms.end(), [lo](std::int64_t v) { return v >= lo; })}});
+    std::sort(ms.begin(), ms.end());
+    auto pct = [&ms](double p) -> json {
+      if (ms.empty()) return nullptr;
+      const std::size_t i = static_cast<std::size_t>(std::ceil(p * ms.size())) - 1;
+      return ms[std::min(i, ms.size() - 1)];
+    };
+    latency = {{"fills", ms.size()},
+               {"buckets", std::move(buckets)},
+               {"p50_ms", pct(0.50)},
+               {"p90_ms", pct(0.90)},
+               {"p99_ms", pct(0.99)}};
+  }
+  // Win rate and P&L per UTC day, and cumulative P&L per user at each close.
+  auto trades = store::ListClosedTrades(db);
+  if (!trades) return tl::unexpected(trades.error());
+  std::vector<store::ClosedTrade> sorted = std::move(*trades);
+  std::stable_sort(sorted.begin(), sorted.end(),
+                   [](const auto& a, const auto& b) { return a.closed_at < b.closed_at; });
+  auto users = store::ListUsers(db);
+  if (!users) return tl::unexpected(users.error());
+  std::map<std::string, std::string> names;
+  for (const missions::User& u : *users) names[u.user_id] = u.name;
+  struct Day {
+    int trades = 0, wins = 0;
+    double pnl = 0;
+  };
+  std::map<TimeMs, Day> days;
+  std::map<std::string, json> equity;
+  std::map<std::string, double> running;
+  for (const store::ClosedTrade& t : sorted) {
+    Day& d = days[t.closed_at / kDayMs * kDayMs];
+    ++d.trades;
+    if (t.fire.profit > 0) ++d.wins;
+    d.pnl += t.fire.profit;
+    double& r = running[t.fire.user_id];
+    r += t.fire.profit;
+    json& series = equity[t.fire.user_id];
+    if (series.is_null()) series = json::array();
+    series.push_back({{"t", t.closed_at}, {"v", Round2(r)}});
+  }
+  json daily = json::array();
+  double cumulative = 0;
+  for (const auto& [day, d] : days) {
+    cumulative += d.pnl;
+    daily.push_back({{"t", day},
+                     {"trades", d.trades},
+                     {"wins", d.wins},
+                     {"win_rate", Round2(100.0 * d.wins / d.trades)},
+                     {"pnl", Round2(d.pnl)},
+                     {"cumulative_pnl", Round2(cumulative)}});
+  }
+  json per_user = json::array();
+  for (auto& [id, series] : equity) {
+    per_user.push_back({{"user_id", id}, {"name", names[id]}, {"points", std::move(series)}});
+  }
+  return json{{"server_time", now},
+              {"signals_per_hour", std::move(per_hour)},
+              {"fire_to_fill", std::move(latency)},
+              {"daily", std::move(daily)},
+              {"pnl_per_user", std::move(per_user)}};
+}
+
+void RegisterAdminRoutes(web::Router& router, Core& core, const Clock& clock,
+                         AdminRoutesOptions options) {
+  auto api = std::make_shared<AdminApi>(core, clock, std::move(options));
+  if (!api->options().web_root.empty()) {
+    router.ServeStatic("/admin/", api->options().web_root / "admin");
+  }
+  router.Get("/admin/login", [](const web::Request&, web::Responder responder) {
+    responder.Send(Redirect("/admin/login.html"));
+  });
+
+  // --- Session ---
+  router.Post("/admin/api/login", [api](const web::Request& req, web::Responder responder) {
+    auto body = ParseJsonObject(req.body);
+    if (!body) return (void)responder.Send(ErrorResponse(400, body.error()));
+    auto pw = body->find("password");
+    if (pw == body->end() || !pw->is_string()) {
+      return (void)responder.Send(
+          web::JsonError(400, "bad_request", "the body must be {\"password\": \"...\"}"));
+    }
+    std::int64_t retry_after = 0;
+    auto s = api->auth().Login(ClientAddress(req), pw->get<std::string>(), &retry_after);
+    if (!s) {
+      const std::string& c = s.error().code;
+      if (c == "rate_limited") {
+        web::Response r = web::JsonError(429, c, s.error().message);
+        r.headers.emplace_back("Retry-After", std::to_string(retry_after));
+        return (void)responder.Send(std::move(r));
+      }
+      if (c == "admin_disabled")
+        return (void)responder.Send(web::JsonError(403, c, s.error().message));
+      spdlog::warn("admin login refused for {}: {}", ClientAddress(req), c);
+      return (void)responder.Send(web::JsonError(401, c, "Wrong password."));
+    }
+    spdlog::info("admin login from {} ({})", ClientAddress(req), AdminIdentity(*s));
+    web::Response r = web::Json(
+        200, json{{"csrf", s->csrf}, {"expires_at", s->expires_at}, {"admin", AdminIdentity(*s)}});
+    r.headers.emplace_back("Set-Cookie", api->auth().SetCookie(*s));
+    r.headers.emplace_back("Cache-Control", "no-store");
+    responder.Send(std::move(r));
+  });
+  router.Get("/admin/api/session", [api](const web::Request& req, web::Responder responder) {
+    auto s = api->auth().Check(req.Header("Cookie"));
+    if (!s) return (void)responder.Send(AuthError(s.error()));
+    web::Response r = web::Json(
+        200, json{{"csrf", s->csrf}, {"expires_at", s->expires_at}, {"admin", AdminIdentity(*s)}});
+    r.headers.emplace_back("Cache-Control", "no-store");
+    responder.Send(std::move(r));
+  });
+  router.Post("/admin/api/logout", Write(api, [](AdminApi& a, const web::Request& req, std::string,
+                                                 web::Responder responder) {
+                a.auth().Logout(req.Header("Cookie"));
+                web::Response r = web::Json(200, json{{"ok", true}});
+                r.headers.emplace_back("Set-Cookie", a.auth().ClearCookie());
+                responder.Send(std::move(r));
+              }));
+
+  // --- Views ---
+  router.Get(
+      "/admin/api/overview",
+      Read(api, [](AdminApi& a, const web::Request&, web::Responder responder) {
+        a.core().AdminState([&a, responder = std::move(responder)](json state) mutable {
+          const std::int64_t depth = a.options().outbox_depth ? a.options().outbox_depth() : -1;
+          const TimeMs now = state.value("server_time", a.clock().NowMs());
+          a.Read(std::move(responder),
+                 [state = std::move(state), depth,
+                  now](const store::Database& db) mutable -> Result<json> {
+                   auto funnel = ReadFunnel(db, kFunnelSignals);
+                   if (!funnel) return tl::unexpected(funnel.error());
+                   // The core's live HUD-opened counts join the store's funnel.
+                   // null: the core no longer holds the signal's missions (dropped a day
+                   // after expiry) or the server restarted since; the count is not stored.
+                   const json& opened = state["hud_opened"];
+                   for (json& f : *funnel) {
+                     auto it = opened.find(f["signal_id"].get<std::string>());
+                     f["hud_opened"] = it == opened.end() ? json(nullptr) : *it;
+                   }
+                   auto outbox = ReadOutbox(db, now);
+                   if (!outbox) return tl::unexpected(outbox.error());
+                   if (depth >= 0) (*outbox)["depth"] = depth;
+                   auto results = ReadUserResults(db);
+                   if (!results) return tl::unexpected(results.error());
+                   for (json& u : state["users"]) {
+                     const std::string id = u["user_id"];
+                     u["results"] =
+                         results->contains(id)
+                             ? (*results)[id]
+                             : json{{"trades", 0}, {"wins", 0}, {"win_rate", nullptr}, {"pnl", 0}};
+                   }
+                   state["funnel"] = std::move(*funnel);
+                   state["outbox"] = std::move(*outbox);
+                   return state;
+                 });
+        });
+      }));
+  router.Get("/admin/api/journal",
+             Read(api, [](AdminApi& a, const web::Request& req, web::Responder responder) {
+               std::string id(req.Query("id"));
+               id.erase(0, id.find_first_not_of(" \t"));
+               id.erase(id.find_last_not_of(" \t") + 1);
+               if (id.size() > 128) {
+                 return (void)responder.Send(
+                     web::JsonError(400, "bad_request", "id is longer than 128 characters"));
+               }
+               a.Read(std::move(responder), [id](const store::Database& db) {
+                 return ReadJournal(db, id, kJournalRecent);
+               });
+             }));
+  router.Get("/admin/api/charts",
+             Read(api, [](AdminApi& a, const web::Request&, web::Responder responder) {
+               const TimeMs now = a.clock().NowMs();
+               a.Read(std::move(responder),
+                      [now](const store::Database& db) { return ReadCharts(db, now); });
+             }));
+
+  // --- Controls ---
+  router.Post("/admin/api/engine/pause",
+              Write(api, [](AdminApi& a, const web::Request&, std::string admin, web::Responder r) {
+                a.core().AdminSetEnginePaused(std::move(admin), true, ReplyTo(std::move(r)));
+              }));
+  router.Post("/admin/api/engine/resume",
+              Write(api, [](AdminApi& a, const web::Request&, std::string admin, web::Responder r) {
+                a.core().AdminSetEnginePaused(std::move(admin), false, ReplyTo(std::move(r)));
+              }));
+  router.Post("/admin/api/kill-switch", Write(api, [](AdminApi& a, const web::Request& req,
+                                                      std::string admin, web::Responder r) {
+                auto on = BoolField(req, "on");
+                if (!on) return (void)r.Send(ErrorResponse(400, on.error()));
+                a.core().AdminSetKillSwitch(std::move(admin), *on, ReplyTo(std::move(r)));
+              }));
+  router.Post(
+      "/admin/api/signals/{signal_id}/cancel",
+      Write(api, [](AdminApi& a, const web::Request& req, std::string admin, web::Responder r) {
+        a.core().AdminCancelSignal(std::move(admin), std::string(req.Param("signal_id")),
+                                   ReplyTo(std::move(r)));
+      }));
+  router.Post(
+      "/admin/api/signals/{signal_id}/resend",
+      Write(api, [](AdminApi& a, const web::Request& req, std::string admin, web::Responder r) {
+        a.core().AdminResendAlert(std::move(admin), std::string(req.Param("signal_id")),
+                                  ReplyTo(std::move(r)));
+      }));
+  router.Post(
+      "/admin/api/users/{user_id}/tier",
+      Write(api, [](AdminApi& a, const web::Request& req, std::string admin, web::Responder r) {
+        auto body = ParseJsonObject(req.body);
+        if (!body) return (void)r.Send(ErrorResponse(400, body.error()));
+        auto t = body->find("tier");
+        std::optional<missions::Tier> tier;
+        if (t != body->end() && t->is_string()) tier = missions::ParseTier(t->get<std::string>());
+        if (!tier) {
+          return (void)r.Send(web::JsonError(
+              400, "bad_request",
+              "the body must be {\"tier\": \"PRESS_PASS\"|\"NIBBLER\"|\"FANG\"|\"COMMANDER\"}"));
+        }
+        a.core().AdminSetUserTier(std::move(admin), std::string(req.Param("user_id")), *tier,
+                                  ReplyTo(std::move(r)));
+      }));
+  router.Post(
+      "/admin/api/terminals/{terminal_id}/rotate-secret",
+      Write(api, [](AdminApi& a, const web::Request& req, std::string admin, web::Responder r) {
+        a.core().AdminRotateTerminalSecret(std::move(admin), std::string(req.Param("terminal_id")),
+                                           [r](CoreReply reply) {
+                                             web::Response resp = ToResponse(reply);
+                                             resp.headers.emplace_back("Cache-Control", "no-store");
+                                             r.Send(std::move(resp));
+                                           });
+      }));
+}
+
+}  // namespace bitten::app
