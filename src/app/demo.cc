@@ -12,6 +12,7 @@
 #include <thread>
 #include <vector>
 
+#include "app/admin_auth.h"
 #include "app/config.h"
 #include "app/dev_login.h"
 #include "app/http_client.h"
@@ -131,6 +132,9 @@ int RunDemo(const DemoArgs& a) {
   config.store.path = (temp.path() / "bitten.sqlite").string();
   config.auth.dev_login = true;
   config.auth.dev_login_secret_hex = ToHex(RandomBytes(32));
+  // The Commander Throne opens with a password made for this run (printed below, never stored).
+  const std::string admin_password = ToHex(RandomBytes(8));
+  config.admin.password_hash = HashAdminPassword(admin_password);
   TerminalConfig terminal;
   terminal.terminal_id = kTerminalId;
   terminal.secret_hex = NewTerminalSecretHex();
@@ -216,6 +220,8 @@ int RunDemo(const DemoArgs& a) {
             << "  HUD (signed dev login for " << kTraderName << ", FANG):\n    "
             << HudLoginUrl(url, token) << "\n"
             << "  Status page:\n    " << url << "/status\n"
+            << "  Commander Throne (admin console):\n    " << url << "/admin/  (password "
+            << admin_password << ", valid for this run)\n"
             << "  Store: " << config.store.path << "\n"
             << "  Paper terminal " << kTerminalId << ": " << terminal_dir.string() << "\n"
             << "  Market: "
