@@ -366,6 +366,28 @@ describe('the HUD in a real browser (issue 7)', { skip }, () => {
     assert.match(await text(page, '#xp-line'), new RegExp(`^${stats.json.xp} XP · level ${stats.json.level}`));
     assert.equal(await text(page, '#st-trades'), `1 (${stats.json.stats.wins}W/${stats.json.stats.losses}L)`);
     await s.screenshot(page, 'hud-closed');
+
+    // Telegram told her the same, through the emulator: Kill Confirmed (volume, price, ticket), then
+    // the close with its P&L and XP (CONTRACTS §5 texts, src/telegram/messages.h).
+    const dmsToAlice = async () => {
+      const res = await fetch(`${s.telegramUrl}/getUpdatesHistory`, {
+        method: 'POST', headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ token: s.botToken }),
+      });
+      return ((await res.json()).result ?? [])
+        .filter((u) => u.message && String(u.message.chat_id) === String(s.users.alice.telegram_id))
+        .map((u) => u.message.text ?? '');
+    };
+    const m = r.json;
+    const lots = `${m.symbol} ${m.side} ${f.fill_volume.toFixed(2)} lots`;
+    const closedDm = await s.waitFor('the close DM to alice in the emulator',
+      async () => (await dmsToAlice()).find((t) => t.startsWith('🏁 Closed')), { timeoutMs: 30000 });
+    const killDm = (await dmsToAlice()).filter((t) => t.startsWith('✅ Kill Confirmed'));
+    assert.equal(killDm.length, 1, `one Kill Confirmed DM: ${JSON.stringify(killDm)}`);
+    assert.equal(killDm[0], `✅ Kill Confirmed\n${lots} @ ${f.fill_price.toFixed(m.digits)}\nTicket ${f.ticket}`);
+    const pnl = `${f.profit >= 0 ? '+' : ''}${f.profit.toFixed(2)} ${m.currency}`;
+    assert.ok(closedDm.startsWith(`🏁 Closed ${lots} @ `), closedDm);
+    assert.match(closedDm, new RegExp(`\\nP&L ${pnl.replace('+', '\\+')} · \\+\\d+ XP$`));
   });
 
   check('erin: the mission expires — disabled, expired at when', async () => {
