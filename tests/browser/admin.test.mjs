@@ -157,4 +157,10 @@ describe('the Commander Throne in a real browser (issue 7)', { skip: skipReason 
     await page.evaluate(() => window.scrollTo(0, 0));
     await s.screenshot(page, 'admin-console');
   });
+
+  check('bitten audit verify passes on the store the pages worked on', async () => {
+    const r = await s.bitten(['audit', 'verify']);
+    assert.equal(r.code, 0, `bitten audit verify: ${r.stdout}${r.stderr}`);
+    assert.match(r.stdout, /journal ok/);
+  });
 });

@@ -408,4 +408,10 @@ describe('the HUD in a real browser (issue 7)', { skip }, () => {
     assert.deepEqual(s.external, []);
     assert.deepEqual(s.pageErrors, []);
   });
+
+  check('bitten audit verify passes on the store the pages worked on', async () => {
+    const r = await s.bitten(['audit', 'verify']);
+    assert.equal(r.code, 0, `bitten audit verify: ${r.stdout}${r.stderr}`);
+    assert.match(r.stdout, /journal ok/);
+  });
 });
