@@ -129,44 +129,6 @@ Result<venom::Signal> SignalFromJson(const json& j) {
   }
 }
 
-telegram::AlertView AlertViewOf(const venom::Signal& s) {
-  telegram::AlertView v;
-  v.signal_id = s.signal_id;
-  v.symbol = s.symbol;
-  v.side = std::string(market::ToString(s.side));
-  v.signal_class = std::string(venom::ToString(s.signal_class));
-  v.confidence = s.confidence;
-  v.shield_band = std::string(venom::ToString(s.shield.band));
-  v.shield_score = s.shield.score;
-  v.entry = FormatFixed(s.entry, s.digits);
-  v.sl = FormatFixed(s.sl, s.digits);
-  v.tp = FormatFixed(s.tp, s.digits);
-  v.sl_pips = s.sl_pips;
-  v.tp_pips = s.tp_pips;
-  v.expires_at = s.expires_at;
-  return v;
-}
-
-telegram::MissionDmView DmViewOf(const Mission& m) {
-  telegram::MissionDmView v;
-  v.mission_id = m.mission_id;
-  v.signal_id = m.signal_id;
-  v.symbol = m.symbol;
-  v.side = std::string(market::ToString(m.side));
-  v.signal_class = std::string(venom::ToString(m.signal_class));
-  v.lots = m.lots;
-  v.risk_money = m.risk_money;
-  v.reward_money = m.reward_money;
-  v.currency = m.account_ccy;
-  v.entry = FormatFixed(m.entry, m.digits);
-  v.sl = FormatFixed(m.sl, m.digits);
-  v.tp = FormatFixed(m.tp, m.digits);
-  v.expires_at = m.expires_at;
-  v.can_fire = m.status == MissionStatus::kPending && m.blocked_code.empty() && m.lots > 0;
-  v.blocked_reason = m.blocked_reason;
-  return v;
-}
-
 store::OutboxMessage OutboxRow(const telegram::OutMessage& msg, int tg_priority,
                                std::string dedup_key, TimeMs now) {
   store::OutboxMessage row;
@@ -414,6 +376,44 @@ bool IsOpen(MissionStatus s) {
 }
 
 }  // namespace
+
+telegram::AlertView AlertViewOf(const venom::Signal& s) {
+  telegram::AlertView v;
+  v.signal_id = s.signal_id;
+  v.symbol = s.symbol;
+  v.side = std::string(market::ToString(s.side));
+  v.signal_class = std::string(venom::ToString(s.signal_class));
+  v.confidence = s.confidence;
+  v.shield_band = std::string(venom::ToString(s.shield.band));
+  v.shield_score = s.shield.score;
+  v.entry = FormatFixed(s.entry, s.digits);
+  v.sl = FormatFixed(s.sl, s.digits);
+  v.tp = FormatFixed(s.tp, s.digits);
+  v.sl_pips = s.sl_pips;
+  v.tp_pips = s.tp_pips;
+  v.expires_at = s.expires_at;
+  return v;
+}
+
+telegram::MissionDmView DmViewOf(const Mission& m) {
+  telegram::MissionDmView v;
+  v.mission_id = m.mission_id;
+  v.signal_id = m.signal_id;
+  v.symbol = m.symbol;
+  v.side = std::string(market::ToString(m.side));
+  v.signal_class = std::string(venom::ToString(m.signal_class));
+  v.lots = m.lots;
+  v.risk_money = m.risk_money;
+  v.reward_money = m.reward_money;
+  v.currency = m.account_ccy;
+  v.entry = FormatFixed(m.entry, m.digits);
+  v.sl = FormatFixed(m.sl, m.digits);
+  v.tp = FormatFixed(m.tp, m.digits);
+  v.expires_at = m.expires_at;
+  v.can_fire = m.status == MissionStatus::kPending && m.blocked_code.empty() && m.lots > 0;
+  v.blocked_reason = m.blocked_reason;
+  return v;
+}
 
 Status QueueGroupAlertEdit(store::Txn& txn, const TelegramConfig& tg, const std::string& signal_id,
                            TimeMs now) {

@@ -8,6 +8,7 @@
 #include <boost/asio/post.hpp>
 
 #include "app/core.h"
+#include "app/core_telegram.h"
 #include "app/outbox_adapter.h"
 #include "base/crypto.h"
 #include "base/format.h"
@@ -38,45 +39,6 @@ Status AppendOrFail(store::Txn& txn, const store::Event& e) {
 
 CoreReply StoreFailed(const Error& e) {
   return ErrorReply(503, "store_unavailable", "The store could not record this: " + e.message);
-}
-
-// The group alert and mission DM views (the same fields core.cc fills for the first send).
-telegram::AlertView AlertOf(const venom::Signal& s) {
-  telegram::AlertView v;
-  v.signal_id = s.signal_id;
-  v.symbol = s.symbol;
-  v.side = std::string(market::ToString(s.side));
-  v.signal_class = std::string(venom::ToString(s.signal_class));
-  v.confidence = s.confidence;
-  v.shield_band = std::string(venom::ToString(s.shield.band));
-  v.shield_score = s.shield.score;
-  v.entry = FormatFixed(s.entry, s.digits);
-  v.sl = FormatFixed(s.sl, s.digits);
-  v.tp = FormatFixed(s.tp, s.digits);
-  v.sl_pips = s.sl_pips;
-  v.tp_pips = s.tp_pips;
-  v.expires_at = s.expires_at;
-  return v;
-}
-
-telegram::MissionDmView DmOf(const Mission& m) {
-  telegram::MissionDmView v;
-  v.mission_id = m.mission_id;
-  v.signal_id = m.signal_id;
-  v.symbol = m.symbol;
-  v.side = std::string(market::ToString(m.side));
-  v.signal_class = std::string(venom::ToString(m.signal_class));
-  v.lots = m.lots;
-  v.risk_money = m.risk_money;
-  v.reward_money = m.reward_money;
-  v.currency = m.account_ccy;
-  v.entry = FormatFixed(m.entry, m.digits);
-  v.sl = FormatFixed(m.sl, m.digits);
-  v.tp = FormatFixed(m.tp, m.digits);
-  v.expires_at = m.expires_at;
-  v.can_fire = m.status == MissionStatus::kPending && m.blocked_code.empty() && m.lots > 0;
-  v.blocked_reason = m.blocked_reason;
-  return v;
 }
 
 store::OutboxMessage Row(const telegram::OutMessage& msg, int tg_priority, std::string key,
@@ -375,7 +337,7 @@ void Core::AdminResendAlert(std::string admin, std::string signal_id, ReplyFn re
     const std::string suffix = ":" + std::to_string(now);
     if (tg.group_chat_id != 0) {
       telegram::AlertTarget target{tg.group_chat_id, tg.bot_username, tg.webapp_short_name};
-      rows.push_back(Row(telegram::GroupAlert(AlertOf(sig->second.signal), target),
+      rows.push_back(Row(telegram::GroupAlert(AlertViewOf(sig->second.signal), target),
                          telegram::kPriorityAlert, "resend:" + signal_id + suffix, now));
     }
     int dms = 0;
@@ -384,7 +346,7 @@ void Core::AdminResendAlert(std::string admin, std::string signal_id, ReplyFn re
         continue;
       auto u = users_.find(lm.mission.user_id);
       if (u == users_.end() || u->second.telegram_id == 0) continue;
-      rows.push_back(Row(telegram::MissionDm(DmOf(lm.mission), u->second.telegram_id, hud_url_),
+      rows.push_back(Row(telegram::MissionDm(DmViewOf(lm.mission), u->second.telegram_id, hud_url_),
                          telegram::kPriorityMission, "resend-dm:" + id + suffix, now));
       ++dms;
     }

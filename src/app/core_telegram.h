@@ -22,8 +22,11 @@
 #include "app/config.h"
 #include "base/clock.h"
 #include "base/error.h"
+#include "missions/types.h"
 #include "store/outbox.h"
 #include "store/writer.h"
+#include "telegram/messages.h"
+#include "venom/signal.h"
 
 namespace bitten::app {
 
@@ -32,5 +35,9 @@ Status QueueGroupAlertEdit(store::Txn& txn, const TelegramConfig& tg, const std:
 Status EnqueueAlertEdit(store::Txn& txn, const store::OutboxMessage& row,
                         const std::string& signal_id);
 int AlertCountdownMinutes(TimeMs expires_at, TimeMs now);
+// The group alert's and the mission DM's views of a signal and a mission (first send, edits and the
+// console's re-send build the same text from these; defined in core.cc).
+telegram::AlertView AlertViewOf(const venom::Signal& s);
+telegram::MissionDmView DmViewOf(const missions::Mission& m);
 
 }  // namespace bitten::app
