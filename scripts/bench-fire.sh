@@ -156,7 +156,7 @@ for c in 24 16 12 8 6 4 3 2 1; do
     break
   fi
 done
-curl -fsS "$BASE/metrics" | grep -E '^bitten_(fires_total|store_batch_works_(sum|count)|store_commits_total)' || true
+curl -fsS "$BASE/metrics" | grep -E '^bitten_(fires_total|store_batch_works_(sum|count)|store_commits_total|store_(commit|batch)_seconds_(sum|count)|fire_latency_seconds_(sum|count))' || true
 kill "$SERVER"; wait "$SERVER" 2>/dev/null || true
 
 if [ "${SKIP_MEMORY:-0}" != 1 ]; then

@@ -109,7 +109,7 @@ Result<XpResult> AwardXpForResult(store::Txn& txn, const missions::Fire& fire,
 
 Status CheckUserRulesInTxn(store::Txn& txn, const std::string& user_id, int fires_per_day,
                            TimeMs now) {
-  auto flags = store::GetUserFlags(txn.db(), user_id);
+  auto flags = store::GetUserFlags(txn, user_id);
   if (!flags) return tl::unexpected(flags.error());
   if (*flags && (*flags)->killed) {
     return Fail("kill_switch",
@@ -122,7 +122,7 @@ Status CheckUserRulesInTxn(store::Txn& txn, const std::string& user_id, int fire
                 "(`bitten users resume`).");
   }
   const TimeMs day = UtcDayStart(now);
-  auto count = store::CountUserFires(txn.db(), user_id, day, day + 24LL * 3600 * 1000);
+  auto count = store::CountUserFires(txn, user_id, day, day + 24LL * 3600 * 1000);
   if (!count) return tl::unexpected(count.error());
   if (*count > fires_per_day) {
     return Fail("daily_fire_limit",

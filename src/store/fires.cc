@@ -60,11 +60,11 @@ Result<std::optional<Fire>> QueryOne(const Database& db, const char* where, std:
 
 Result<FireInsert> InsertFire(Txn& txn, const Fire& f) {
   // DO NOTHING on any uniqueness conflict; which one it was is decided below.
-  auto st = Statement::Prepare(
-      txn.handle(),
+  auto cached = txn.Cached(
       "INSERT INTO fires(fire_id, mission_id, user_id, terminal_id, status, fired_at, "
       "delivered_at, json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING");
-  if (!st) return tl::unexpected(st.error());
+  if (!cached) return tl::unexpected(cached.error());
+  Statement* st = *cached;
   st->Bind(1, f.fire_id)
       .Bind(2, f.mission_id)
       .Bind(3, f.user_id)
@@ -86,10 +86,10 @@ Result<FireInsert> InsertFire(Txn& txn, const Fire& f) {
 }
 
 Status UpdateFire(Txn& txn, const Fire& f) {
-  auto st = Statement::Prepare(
-      txn.handle(),
-      "UPDATE fires SET status = ?2, delivered_at = ?3, json = ?4 WHERE fire_id = ?1");
-  if (!st) return tl::unexpected(st.error());
+  auto cached =
+      txn.Cached("UPDATE fires SET status = ?2, delivered_at = ?3, json = ?4 WHERE fire_id = ?1");
+  if (!cached) return tl::unexpected(cached.error());
+  Statement* st = *cached;
   st->Bind(1, f.fire_id)
       .Bind(2, missions::ToString(f.status))
       .Bind(3, f.delivered_at)

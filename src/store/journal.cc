@@ -75,30 +75,32 @@ std::string EventCanonicalText(std::int64_t seq, std::string_view event_id, cons
 }
 
 Result<JournalEvent> AppendEvent(Txn& txn, const Event& event) {
-  auto last = QueryRows<std::pair<std::int64_t, std::string>>(
-      txn.handle(), "SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1", [](Statement&) {},
-      [](const Statement& st) -> Result<std::pair<std::int64_t, std::string>> {
-        return std::make_pair(st.Int(0), st.Text(1));
-      });
-  if (!last) return tl::unexpected(last.error());
-
+  // Cached statements (Txn::Cached): the journal is appended to by nearly every work.
+  auto head = txn.Cached("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1");
+  if (!head) return tl::unexpected(head.error());
+  auto found = (*head)->Step();
+  if (!found) {
+    (*head)->Reset();
+    return tl::unexpected(found.error());
+  }
   Row row;
-  row.event.seq = last->empty() ? 1 : last->front().first + 1;
-  row.event.prev_hash = last->empty() ? std::string(kGenesisHash) : last->front().second;
+  row.event.seq = *found ? (*head)->Int(0) + 1 : 1;
+  row.event.prev_hash = *found ? (*head)->Text(1) : std::string(kGenesisHash);
+  (*head)->Reset();
   row.event.event_id = NewUuidV7(txn.clock());
   row.event.event = event;
   if (row.event.event.time == 0) row.event.event.time = txn.clock().NowMs();
   row.payload_text = event.payload.dump();
   row.event.hash = RowHash(row.event.prev_hash, row);
 
-  auto st = Statement::Prepare(
-      txn.handle(),
+  auto st = txn.Cached(
       "INSERT INTO journal(seq, event_id, time, type, signal_id, mission_id, fire_id, user_id, "
       "terminal_id, payload, prev_hash, hash) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
   if (!st) return tl::unexpected(st.error());
   const Event& e = row.event.event;
-  st->Bind(1, row.event.seq)
+  (*st)
+      ->Bind(1, row.event.seq)
       .Bind(2, row.event.event_id)
       .Bind(3, e.time)
       .Bind(4, e.type)
@@ -110,7 +112,7 @@ Result<JournalEvent> AppendEvent(Txn& txn, const Event& event) {
       .Bind(10, row.payload_text)
       .Bind(11, row.event.prev_hash)
       .Bind(12, row.event.hash);
-  if (auto s = st->Run(); !s) return tl::unexpected(s.error());
+  if (auto s = (*st)->Run(); !s) return tl::unexpected(s.error());
   if (auto s = KvSet(txn, kHeadKey, std::to_string(row.event.seq) + " " + row.event.hash); !s) {
     return tl::unexpected(s.error());
   }

@@ -14,12 +14,11 @@ Result<std::optional<std::string>> KvGet(const Database& db, std::string_view ke
 }
 
 Status KvSet(Txn& txn, std::string_view key, std::string_view value) {
-  auto st = Statement::Prepare(
-      txn.handle(),
+  auto st = txn.Cached(
       "INSERT INTO kv(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = ?2");
   if (!st) return tl::unexpected(st.error());
-  st->Bind(1, key).Bind(2, value);
-  return st->Run();
+  (*st)->Bind(1, key).Bind(2, value);
+  return (*st)->Run();
 }
 
 }  // namespace bitten::store

@@ -170,9 +170,9 @@ Status InsertMissions(Txn& txn, const std::vector<Mission>& list) {
 }
 
 Status SetMissionStatus(Txn& txn, std::string_view mission_id, MissionStatus status) {
-  auto st =
-      Statement::Prepare(txn.handle(), "UPDATE missions SET status = ?2 WHERE mission_id = ?1");
-  if (!st) return tl::unexpected(st.error());
+  auto cached = txn.Cached("UPDATE missions SET status = ?2 WHERE mission_id = ?1");
+  if (!cached) return tl::unexpected(cached.error());
+  Statement* st = *cached;
   st->Bind(1, mission_id).Bind(2, missions::ToString(status));
   if (auto s = st->Run(); !s) return s;
   if (st->changes() == 0) {
@@ -184,9 +184,9 @@ Status SetMissionStatus(Txn& txn, std::string_view mission_id, MissionStatus sta
 
 Result<bool> CompareAndSetMissionStatus(Txn& txn, std::string_view mission_id,
                                         MissionStatus expected, MissionStatus next) {
-  auto st = Statement::Prepare(
-      txn.handle(), "UPDATE missions SET status = ?3 WHERE mission_id = ?1 AND status = ?2");
-  if (!st) return tl::unexpected(st.error());
+  auto cached = txn.Cached("UPDATE missions SET status = ?3 WHERE mission_id = ?1 AND status = ?2");
+  if (!cached) return tl::unexpected(cached.error());
+  Statement* st = *cached;
   st->Bind(1, mission_id).Bind(2, missions::ToString(expected)).Bind(3, missions::ToString(next));
   if (auto s = st->Run(); !s) return tl::unexpected(s.error());
   return st->changes() == 1;

@@ -59,4 +59,28 @@ Result<int> CountUserFires(const Database& db, std::string_view user_id, TimeMs 
   return rows->empty() ? 0 : rows->front();
 }
 
+Result<std::optional<UserFlags>> GetUserFlags(Txn& txn, std::string_view user_id) {
+  auto st = txn.Cached("SELECT paused, killed FROM users WHERE user_id = ?1");
+  if (!st) return tl::unexpected(st.error());
+  (*st)->Bind(1, user_id);
+  auto row = (*st)->Step();
+  std::optional<UserFlags> out;
+  if (row && *row) out = UserFlags{(*st)->Int(0) != 0, (*st)->Int(1) != 0};
+  (*st)->Reset();
+  if (!row) return tl::unexpected(row.error());
+  return out;
+}
+
+Result<int> CountUserFires(Txn& txn, std::string_view user_id, TimeMs from, TimeMs to) {
+  auto st = txn.Cached(
+      "SELECT COUNT(*) FROM fires WHERE user_id = ?1 AND fired_at >= ?2 AND fired_at < ?3");
+  if (!st) return tl::unexpected(st.error());
+  (*st)->Bind(1, user_id).Bind(2, from).Bind(3, to);
+  auto row = (*st)->Step();
+  const int count = (row && *row) ? static_cast<int>((*st)->Int(0)) : 0;
+  (*st)->Reset();
+  if (!row) return tl::unexpected(row.error());
+  return count;
+}
+
 }  // namespace bitten::store

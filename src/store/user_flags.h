@@ -32,4 +32,9 @@ Result<std::map<std::string, UserFlags>> ListUserFlags(const Database& db);
 // Fires of `user_id` with fired_at in [from, to).
 Result<int> CountUserFires(const Database& db, std::string_view user_id, TimeMs from, TimeMs to);
 
+// The same two reads inside a work, through the writer's cached statements (Txn::Cached): the
+// fire path runs them once per fire.
+Result<std::optional<UserFlags>> GetUserFlags(Txn& txn, std::string_view user_id);
+Result<int> CountUserFires(Txn& txn, std::string_view user_id, TimeMs from, TimeMs to);
+
 }  // namespace bitten::store

@@ -23,6 +23,16 @@ struct TxnStatements {
   Statement begin, commit, rollback, savepoint, release, rollback_to;
 };
 
+// WAL pages after the last commit, as SQLite reports them to the WAL hook (writer thread only).
+int OnWalCommit(void* pages, sqlite3*, const char*, int n) {
+  *static_cast<int*>(pages) = n;
+  return SQLITE_OK;
+}
+
+// SQLite's automatic checkpoint threshold (pages), applied by the writer itself after a batch's
+// Dones instead of inside its COMMIT.
+constexpr int kCheckpointPages = 1000;
+
 Result<TxnStatements> PrepareTxnStatements(sqlite3* db) {
   auto begin = Statement::Prepare(db, "BEGIN IMMEDIATE");
   auto commit = Statement::Prepare(db, "COMMIT");
@@ -48,6 +58,17 @@ Status RunWork(const Writer::Work& work, Txn& txn) {
 }
 
 }  // namespace
+
+Result<Statement*> Txn::Cached(const std::string& sql) {
+  auto it = cache_.find(sql);
+  if (it == cache_.end()) {
+    auto st = Statement::Prepare(db_.handle(), sql);
+    if (!st) return tl::unexpected(st.error());
+    it = cache_.emplace(sql, std::move(*st)).first;
+  }
+  it->second.Reset();
+  return &it->second;
+}
 
 Writer::Writer(std::unique_ptr<Database> db, const Clock& clock, WriterOptions options)
     : db_(std::move(db)), clock_(clock), options_(options) {
@@ -121,6 +142,13 @@ void Writer::Run() {
   }
   std::optional<TxnStatements> statements;
   if (prepared) statements.emplace(std::move(*prepared));
+  // Destroyed when Run returns, before the connection closes (db_ outlives the thread).
+  StatementCache cache;
+  // The WAL hook replaces SQLite's automatic checkpoint, which would run inside the COMMIT that
+  // crosses 1,000 pages and delay every answer of that batch; the same PASSIVE checkpoint runs
+  // below, after the batch's Dones.
+  int wal_pages = 0;
+  sqlite3_wal_hook(db_->handle(), &OnWalCommit, &wal_pages);
 
   for (;;) {
     std::deque<Item> batch;
@@ -163,7 +191,7 @@ void Writer::Run() {
       go_sticky("BEGIN failed: " + s.error().message);
       continue;
     }
-    Txn txn(*db_, clock_);
+    Txn txn(*db_, clock_, cache);
     std::vector<Status> outcomes;
     outcomes.reserve(batch.size());
     std::uint64_t failed_works = 0;
@@ -201,6 +229,9 @@ void Writer::Run() {
       continue;
     }
 
+    // No cached statement stays mid-step into the COMMIT or the next transaction.
+    for (auto& [sql, cached] : cache) cached.Reset();
+
     bool inject = false;
     {
       std::lock_guard lock(mu_);
@@ -228,6 +259,12 @@ void Writer::Run() {
     if (options_.on_commit) options_.on_commit(batch.size(), commit_us, MicrosSince(batch_start));
     for (std::size_t i = 0; i < batch.size(); ++i) {
       if (batch[i].done) batch[i].done(std::move(outcomes[i]));
+    }
+    if (wal_pages >= kCheckpointPages) {
+      // Best effort, as SQLite's own: a busy or partial checkpoint is retried after a later
+      // commit. The commits are durable in the WAL either way.
+      (void)sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      wal_pages = 0;
     }
   }
 }

@@ -4,7 +4,8 @@
 //
 //   drain up to max_batch queued works -> BEGIN IMMEDIATE -> for each work: SAVEPOINT, run it,
 //   RELEASE on success / ROLLBACK TO on error -> COMMIT once -> call every Done in submission
-//   order.
+//   order -> when the WAL holds >= 1,000 pages, a PASSIVE checkpoint (SQLite's automatic one,
+//   moved out of the COMMIT so that no answer waits for it).
 //
 // A work that returns an error (or throws) is rolled back to its own savepoint and its Done gets
 // that error; the other works of the batch proceed and commit. A Done with an ok Status means the
@@ -39,13 +40,20 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <thread>
+#include <unordered_map>
 
 #include "base/clock.h"
 #include "base/error.h"
 #include "store/db.h"
+#include "store/statement.h"
 
 namespace bitten::store {
+
+// The writer connection's statements prepared once and reused by every later work (writer thread
+// only; see Txn::Cached).
+using StatementCache = std::unordered_map<std::string, Statement>;
 
 // The open transaction a Work runs in. Valid only during that Work's call, on the writer thread.
 // Reads through db() see the batch's uncommitted writes.
@@ -55,12 +63,20 @@ class Txn {
   sqlite3* handle() const { return db_.handle(); }
   // The writer's clock (event ids, timestamps the store assigns).
   const Clock& clock() const { return clock_; }
+  // `sql` prepared once on the writer's connection and kept for every later work (preparing is a
+  // large part of a small work's cost: docs/performance.md "Fire path"). Returned reset, with no
+  // bindings; the pointer is valid during this work only. A caller that Steps through rows resets
+  // it when done (Run resets by itself); the writer also resets every cached statement before each
+  // COMMIT, so none is left open across transactions.
+  Result<Statement*> Cached(const std::string& sql);
 
  private:
   friend class Writer;
-  Txn(const Database& db, const Clock& clock) : db_(db), clock_(clock) {}
+  Txn(const Database& db, const Clock& clock, StatementCache& cache)
+      : db_(db), clock_(clock), cache_(cache) {}
   const Database& db_;
   const Clock& clock_;
+  StatementCache& cache_;
 };
 
 struct WriterOptions {

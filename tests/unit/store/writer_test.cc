@@ -110,6 +110,45 @@ TEST_F(WriterTest, ConcurrentSubmittersShareCommits) {
   EXPECT_EQ(Count(*Reader(), "SELECT COUNT(*) FROM kv"), kThreads * kPerThread);
 }
 
+// Txn::Cached prepares a statement once per connection and hands the same one to later works,
+// reset and unbound; a read left mid-step by a work neither leaks into the next use nor blocks
+// the COMMIT (the writer resets every cached statement before it commits).
+TEST_F(WriterTest, CachedStatementsAreReusedResetAndNeverBlockTheCommit) {
+  StartWriter();
+  const std::string sql = "SELECT value FROM kv WHERE key = ?1";
+  Statement* first = nullptr;
+  Write([&](Txn& txn) -> Status {
+    if (auto s = KvSet(txn, "a", "1"); !s) return s;
+    auto st = txn.Cached(sql);
+    if (!st) return tl::unexpected(st.error());
+    first = *st;
+    (*st)->Bind(1, "a");
+    auto row = (*st)->Step();  // left mid-step on purpose: the writer must reset it
+    EXPECT_TRUE(row && *row);
+    return Ok();
+  });
+  Write([&](Txn& txn) -> Status {
+    auto st = txn.Cached(sql);
+    if (!st) return tl::unexpected(st.error());
+    EXPECT_EQ(*st, first);     // the same prepared statement
+    auto row = (*st)->Step();  // unbound: ?1 is NULL, so no row (bindings were cleared)
+    EXPECT_TRUE(row && !*row);
+    return KvSet(txn, "b", "2");
+  });
+  auto bad = writer_->SubmitAndWait([](Txn& txn) -> Status {
+    auto st = txn.Cached("SELECT nonsense FROM no_such_table");
+    if (!st) return tl::unexpected(st.error());
+    return Ok();
+  });
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, "store_sql");
+  EXPECT_EQ(writer_->stats().commits, 3u);
+  EXPECT_TRUE(writer_->health());
+  auto reader = Reader();
+  EXPECT_EQ(**KvGet(*reader, "a"), "1");
+  EXPECT_EQ(**KvGet(*reader, "b"), "2");
+}
+
 TEST_F(WriterTest, AFailingWorkIsRolledBackAloneAndTheOthersCommit) {
   StartWriter();
   WriterGate gate;
