@@ -103,7 +103,7 @@ write_config "$TMP/bitten.db"
 "$BITTEN" serve --config "$TMP/bitten.toml" > "$TMP/server.log" 2>&1 &
 SERVER=$!
 PIDS+=("$SERVER")
-wait_up
+wait_up 120  # recovery reads every pending mission (160,000 with MISSIONS=800)
 "$BITTEN" paper-bridge --dir "$TMP/t1" --terminal t1 --secret "$SECRET" --server "$BASE" \
   --symbol EURUSD --speed 1 --heartbeat-ms 500 --log-level warn > "$TMP/bridge.log" 2>&1 &
 PIDS+=("$!")

@@ -617,7 +617,7 @@ Status Core::Recover(const store::Database& reader) {
       return Ok();
     });
     if (!s) return s;
-    for (const std::string& id : *moved) missions_.at(id).mission.status = MissionStatus::kExpired;
+    for (const std::string& id : *moved) SetMissionStatus(missions_.at(id), MissionStatus::kExpired);
     spdlog::info("recovery: {} missions expired while the server was down", moved->size());
   }
 
@@ -793,7 +793,7 @@ void Core::ExpireDue() {
         for (const std::string& id : *moved) {
           auto it = missions_.find(id);
           if (it == missions_.end()) continue;
-          it->second.mission.status = MissionStatus::kExpired;
+          SetMissionStatus(it->second, MissionStatus::kExpired);
           PushMission(it->second.mission);
         }
         if (!moved->empty() && wake_outbox_) wake_outbox_();
@@ -885,7 +885,7 @@ void Core::AdoptFire(const Fire& fire, std::optional<MissionStatus> mission_stat
   fire_by_mission_[fire.mission_id] = fire.fire_id;
   auto it = missions_.find(fire.mission_id);
   if (it == missions_.end()) return;
-  if (mission_status) it->second.mission.status = *mission_status;
+  if (mission_status) SetMissionStatus(it->second, *mission_status);
   PushMission(it->second.mission);
 }
 
@@ -1470,7 +1470,7 @@ void Core::DoFire(const User& user, const std::string& mission_id, ReplyFn reply
   fire.status = FireStatus::kFired;
   fire.fired_at = now;
   const Mission m = *mission;
-  fires_in_flight_[mission_id] = user.user_id;
+  MarkInFlight(mission_id, user.user_id);
   auto result = std::make_shared<store::FireInsert>();
   const TelegramConfig tg = config_.telegram;
   const int fires_per_day = rules.fires_per_day;
@@ -1507,7 +1507,7 @@ void Core::DoFire(const User& user, const std::string& mission_id, ReplyFn reply
         return QueueAlertEdit(txn, tg, m.signal_id, now);
       },
       [this, result, user_id = user.user_id, mission_id, reply = std::move(reply)](Status s) {
-        fires_in_flight_.erase(mission_id);
+        ClearInFlight(mission_id);
         auto u = users_.find(user_id);
         if (!s) {
           if (IsStoreFailure(s.error())) {
@@ -1540,63 +1540,120 @@ void Core::DoFire(const User& user, const std::string& mission_id, ReplyFn reply
       });
 }
 
+namespace {
+
+// Erases `id` from index[user], and the user's entry once it is empty.
+void Unindex(std::map<std::string, std::set<std::string>>& index, const std::string& user,
+             const std::string& id) {
+  auto it = index.find(user);
+  if (it == index.end()) return;
+  it->second.erase(id);
+  if (it->second.empty()) index.erase(it);
+}
+
+}  // namespace
+
 Core::LiveMission& Core::HoldMission(Mission m) {
   std::string id = m.mission_id;  // copied first: `m` is moved into the map below
-  missions_of_user_[m.user_id].insert(id);
   LiveMission& lm = missions_[id];
-  if (!lm.mission.user_id.empty() && lm.mission.user_id != m.user_id) {
-    // Not expected (a mission's user never changes); keep the index exact anyway.
-    auto old = missions_of_user_.find(lm.mission.user_id);
-    if (old != missions_of_user_.end()) {
-      old->second.erase(id);
-      if (old->second.empty()) missions_of_user_.erase(old);
-    }
+  if (!lm.mission.user_id.empty()) {
+    // Replaced (recovery): its old user and status leave the indexes first.
+    Unindex(missions_of_user_, lm.mission.user_id, id);
+    Unindex(open_of_user_, lm.mission.user_id, id);
   }
+  missions_of_user_[m.user_id].insert(id);
+  if (IsOpen(m.status)) open_of_user_[m.user_id].insert(id);
   lm = LiveMission{std::move(m), false};
   return lm;
 }
 
 std::map<std::string, Core::LiveMission>::iterator Core::DropMission(
     std::map<std::string, LiveMission>::iterator it) {
-  auto mine = missions_of_user_.find(it->second.mission.user_id);
-  if (mine != missions_of_user_.end()) {
-    mine->second.erase(it->first);
-    if (mine->second.empty()) missions_of_user_.erase(mine);
-  }
+  Unindex(missions_of_user_, it->second.mission.user_id, it->first);
+  Unindex(open_of_user_, it->second.mission.user_id, it->first);
   return missions_.erase(it);
 }
 
-// Was a walk of every held mission of every user per fire (O(all live missions),
-// docs/performance.md "Fire path"); now O(the user's held missions).
+void Core::SetMissionStatus(LiveMission& lm, MissionStatus status) {
+  const bool was_open = IsOpen(lm.mission.status);
+  lm.mission.status = status;
+  if (was_open == IsOpen(status)) return;
+  if (was_open) {
+    Unindex(open_of_user_, lm.mission.user_id, lm.mission.mission_id);
+  } else {
+    open_of_user_[lm.mission.user_id].insert(lm.mission.mission_id);
+  }
+}
+
+void Core::MarkInFlight(const std::string& mission_id, const std::string& user_id) {
+  fires_in_flight_[mission_id] = user_id;
+  in_flight_of_user_[user_id].insert(mission_id);
+}
+
+void Core::ClearInFlight(const std::string& mission_id) {
+  auto it = fires_in_flight_.find(mission_id);
+  if (it == fires_in_flight_.end()) return;
+  Unindex(in_flight_of_user_, it->second, mission_id);
+  fires_in_flight_.erase(it);
+}
+
+// Was a walk of every held mission of every user per fire, then of the user's held missions
+// (docs/performance.md "Fire path"); now O(the user's open and in-flight missions). The two sorted
+// sets are merged so that the risk is summed in mission-id order, as the walk did.
 Core::OpenCount Core::CountOpen(const std::string& user_id, const std::string& except) const {
+  static const std::set<std::string> kNone;
+  auto o = open_of_user_.find(user_id);
+  auto f = in_flight_of_user_.find(user_id);
+  const std::set<std::string>& open = o == open_of_user_.end() ? kNone : o->second;
+  const std::set<std::string>& flying = f == in_flight_of_user_.end() ? kNone : f->second;
   OpenCount out;
-  auto mine = missions_of_user_.find(user_id);
-  if (mine == missions_of_user_.end()) return out;
-  for (const std::string& id : mine->second) {
-    const Mission& m = missions_.at(id).mission;
-    const bool in_flight = id != except && fires_in_flight_.count(id);
-    if (IsOpen(m.status) || in_flight) {
-      ++out.positions;
-      out.risk += m.risk_money;
-    }
+  auto count = [&](const std::string& id, bool in_flight) {
+    auto m = missions_.find(id);
+    if (m == missions_.end()) return;
+    ++out.positions;
+    out.risk += m->second.mission.risk_money;
     if (in_flight) ++out.in_flight;
+  };
+  auto a = open.begin();
+  auto b = flying.begin();
+  while (a != open.end() || b != flying.end()) {
+    if (b == flying.end() || (a != open.end() && *a < *b)) {
+      count(*a++, false);
+    } else if (a == open.end() || *b < *a) {
+      if (*b != except) count(*b, true);
+      ++b;
+    } else {  // open and in flight (a second fire of a fired mission)
+      count(*a, *a != except);
+      ++a;
+      ++b;
+    }
   }
   return out;
 }
 
 Status Core::CheckMissionIndex() const {
-  std::map<std::string, std::set<std::string>> walked;
-  for (const auto& [id, lm] : missions_) walked[lm.mission.user_id].insert(id);
-  if (walked == missions_of_user_) return Ok();
-  for (const auto& [user_id, ids] : walked) {
-    auto it = missions_of_user_.find(user_id);
-    if (it == missions_of_user_.end() || it->second != ids) {
-      return Fail("index_drift",
-                  fmt::format("user {}: {} missions held, {} in the index", user_id, ids.size(),
-                              it == missions_of_user_.end() ? 0 : it->second.size()));
-    }
+  std::map<std::string, std::set<std::string>> walked, open, flying;
+  for (const auto& [id, lm] : missions_) {
+    walked[lm.mission.user_id].insert(id);
+    if (IsOpen(lm.mission.status)) open[lm.mission.user_id].insert(id);
   }
-  return Fail("index_drift", "the index names a user without held missions");
+  for (const auto& [id, user_id] : fires_in_flight_) flying[user_id].insert(id);
+  for (const auto& [name, index, truth] :
+       {std::tuple{"held", &missions_of_user_, &walked}, std::tuple{"open", &open_of_user_, &open},
+        std::tuple{"in-flight", &in_flight_of_user_, &flying}}) {
+    if (*index == *truth) continue;
+    for (const auto& [user_id, ids] : *truth) {
+      auto it = index->find(user_id);
+      if (it == index->end() || it->second != ids) {
+        return Fail("index_drift",
+                    fmt::format("user {}: {} {} missions, {} in the index", user_id, ids.size(),
+                                name, it == index->end() ? 0 : it->second.size()));
+      }
+    }
+    return Fail("index_drift",
+                fmt::format("the {} index names a user without such missions", name));
+  }
+  return Ok();
 }
 
 void Core::SendCommand(const Fire& fire, const Mission& mission) {
@@ -1642,13 +1699,10 @@ void Core::GetMe(Principal who, ReplyFn reply) {
     const missions::TierRules& rules = RulesFor(user->tier);
     int open = 0;
     double open_risk = 0;
-    if (auto mine = missions_of_user_.find(user->user_id); mine != missions_of_user_.end()) {
+    if (auto mine = open_of_user_.find(user->user_id); mine != open_of_user_.end()) {
       for (const std::string& id : mine->second) {
-        const Mission& m = missions_.at(id).mission;
-        if (IsOpen(m.status)) {
-          ++open;
-          open_risk += m.risk_money;
-        }
+        ++open;
+        open_risk += missions_.at(id).mission.risk_money;
       }
     }
     const auto today = counters_.Get(user->user_id, now);

@@ -364,13 +364,20 @@ class Core {
   void OnTradeXp(const std::string& user_id, const XpResult& xp);
 
   // Missions and events.
-  // The only ways a mission enters or leaves missions_: they keep missions_of_user_ in step.
-  // HoldMission replaces a held mission of the same id (its user may not change).
+  // The only ways a mission enters or leaves missions_: they keep missions_of_user_ and
+  // open_of_user_ in step. HoldMission replaces a held mission of the same id (its user may not
+  // change).
   LiveMission& HoldMission(missions::Mission m);
   std::map<std::string, LiveMission>::iterator DropMission(
       std::map<std::string, LiveMission>::iterator it);
+  // The only way a held mission's status changes: keeps open_of_user_ in step.
+  void SetMissionStatus(LiveMission& lm, missions::MissionStatus status);
+  // The only ways a fire enters or leaves fires_in_flight_: they keep in_flight_of_user_ in step.
+  void MarkInFlight(const std::string& mission_id, const std::string& user_id);
+  void ClearInFlight(const std::string& mission_id);
   // The user's open positions (fired/delivered/undelivered/filled, plus fires in flight other
-  // than `except`) and their summed risk, from the user's held missions only.
+  // than `except`) and their summed risk, from the user's open and in-flight missions only
+  // (O(open positions), summed in mission-id order as a walk of the held missions would).
   struct OpenCount {
     int positions = 0;
     double risk = 0;
@@ -426,6 +433,12 @@ class Core {
   // user_id -> ids of the user's missions in missions_ (HoldMission/DropMission keep it exact; the
   // status is read from missions_, so status transitions cannot make it drift).
   std::map<std::string, std::set<std::string>> missions_of_user_;
+  // user_id -> ids of the user's held missions whose status is open (IsOpen), and of the user's
+  // missions with a fire in flight: what a fire's rules count, without walking every held mission
+  // (a user may hold hundreds; docs/performance.md "Fire path"). Kept exact by HoldMission,
+  // DropMission, SetMissionStatus, MarkInFlight and ClearInFlight; checked by CheckMissionIndex.
+  std::map<std::string, std::set<std::string>> open_of_user_;
+  std::map<std::string, std::set<std::string>> in_flight_of_user_;
   missions::DayCounters counters_;
   missions::StatsBook stats_book_;  // closed trades per user (docs/xp.md)
   bool kill_switch_ = false;

@@ -275,7 +275,7 @@ void Core::AdminCancelSignal(std::string admin, std::string signal_id, ReplyFn r
             ids.push_back(id);
             auto it = missions_.find(id);
             if (it == missions_.end()) continue;
-            it->second.mission.status = MissionStatus::kCancelled;
+            SetMissionStatus(it->second, MissionStatus::kCancelled);
             PushMission(it->second.mission);
           }
           reply(CoreReply{200, json{{"signal_id", signal_id},

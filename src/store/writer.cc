@@ -77,6 +77,13 @@ Writer::Writer(std::unique_ptr<Database> db, const Clock& clock, WriterOptions o
   BITTEN_CHECK(options_.max_queue > 0 && options_.max_batch > 0,
                "store::Writer limits must be > 0");
   path_ = db_->path();
+  // A second connection to the same file for the checkpointer. If it cannot be opened the writer
+  // checkpoints on its own connection (slower answers during a checkpoint, nothing else changes).
+  if (auto ckpt = Database::Open(path_, OpenMode::kReadWrite); ckpt) {
+    checkpoint_db_ = std::move(*ckpt);
+    sqlite3_wal_autocheckpoint(checkpoint_db_->handle(), 0);
+    checkpointer_ = std::thread([this] { RunCheckpointer(); });
+  }
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -87,6 +94,40 @@ Writer::~Writer() {
   }
   cv_.notify_all();
   thread_.join();
+  if (checkpointer_.joinable()) {
+    {
+      std::lock_guard lock(checkpoint_mu_);
+      checkpoint_stop_ = true;
+    }
+    checkpoint_cv_.notify_all();
+    checkpointer_.join();
+  }
+}
+
+bool Writer::RequestCheckpoint() {
+  if (!checkpointer_.joinable()) return false;
+  {
+    std::lock_guard lock(checkpoint_mu_);
+    checkpoint_wanted_ = true;
+  }
+  checkpoint_cv_.notify_one();
+  return true;
+}
+
+void Writer::RunCheckpointer() {
+  std::unique_lock lock(checkpoint_mu_);
+  for (;;) {
+    checkpoint_cv_.wait(lock, [this] { return checkpoint_stop_ || checkpoint_wanted_; });
+    if (checkpoint_stop_) return;
+    checkpoint_wanted_ = false;
+    lock.unlock();
+    // Best effort, as SQLite's own automatic checkpoint: a busy or partial one is retried when the
+    // WAL has grown again. Every commit is already durable in the WAL either way.
+    (void)sqlite3_wal_checkpoint_v2(checkpoint_db_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
+                                    nullptr, nullptr);
+    lock.lock();
+    ++checkpoints_;
+  }
 }
 
 void Writer::Submit(Work work, Done done) {
@@ -131,6 +172,8 @@ WriterStats Writer::stats() const {
   std::lock_guard lock(mu_);
   WriterStats s = stats_;
   s.queued = queue_.size();
+  std::lock_guard ckpt_lock(checkpoint_mu_);
+  s.checkpoints += checkpoints_;
   return s;
 }
 
@@ -261,9 +304,12 @@ void Writer::Run() {
       if (batch[i].done) batch[i].done(std::move(outcomes[i]));
     }
     if (wal_pages >= kCheckpointPages) {
-      // Best effort, as SQLite's own: a busy or partial checkpoint is retried after a later
-      // commit. The commits are durable in the WAL either way.
-      (void)sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      if (!RequestCheckpoint()) {
+        // No checkpointer connection: the same best-effort checkpoint, here.
+        (void)sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+        std::lock_guard lock(mu_);
+        ++stats_.checkpoints;
+      }
       wal_pages = 0;
     }
   }

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <filesystem>
 #include <future>
 #include <latch>
 #include <thread>
@@ -147,6 +149,29 @@ TEST_F(WriterTest, CachedStatementsAreReusedResetAndNeverBlockTheCommit) {
   auto reader = Reader();
   EXPECT_EQ(**KvGet(*reader, "a"), "1");
   EXPECT_EQ(**KvGet(*reader, "b"), "2");
+}
+
+// The WAL checkpoint runs on the checkpointer's own connection once the WAL holds >= 1,000 pages
+// (docs/performance.md "Fire path"): the writer keeps committing meanwhile, the WAL is copied back
+// into the database file, and every committed row is there for a reader.
+TEST_F(WriterTest, TheWalIsCheckpointedOffTheWriterThreadAndNothingIsLost) {
+  StartWriter();
+  const std::string blob(3000, 'x');  // about one page per commit
+  constexpr int kCommits = 1200;
+  for (int i = 0; i < kCommits; ++i) Write(SetKey("k" + std::to_string(i), blob));
+  // The checkpointer is woken after the commit that crossed 1,000 pages; wait for it to finish.
+  for (int i = 0; i < 500 && writer_->stats().checkpoints == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_GE(writer_->stats().checkpoints, 1u);
+  EXPECT_EQ(writer_->stats().commits, static_cast<std::uint64_t>(kCommits));
+  // Backfilled: the database file itself (without its WAL) now holds most of the pages written.
+  EXPECT_GT(std::filesystem::file_size(DbPath()), 1000u * 4096u);
+  Write(SetKey("after", "1"));  // the writer still commits after a checkpoint
+  auto reader = Reader();
+  EXPECT_EQ(Count(*reader, "SELECT COUNT(*) FROM kv WHERE key LIKE 'k%'"), kCommits);
+  EXPECT_EQ(**KvGet(*reader, "after"), "1");
+  EXPECT_TRUE(writer_->health());
 }
 
 TEST_F(WriterTest, AFailingWorkIsRolledBackAloneAndTheOthersCommit) {
