@@ -617,7 +617,9 @@ Status Core::Recover(const store::Database& reader) {
       return Ok();
     });
     if (!s) return s;
-    for (const std::string& id : *moved) SetMissionStatus(missions_.at(id), MissionStatus::kExpired);
+    for (const std::string& id : *moved) {
+      SetMissionStatus(missions_.at(id), MissionStatus::kExpired);
+    }
     spdlog::info("recovery: {} missions expired while the server was down", moved->size());
   }
 
