@@ -19,6 +19,7 @@
 #include "store/fires.h"
 #include "store/journal.h"
 #include "store/kv.h"
+#include "store/mission_counts.h"
 #include "store/missions.h"
 #include "store/outbox.h"
 #include "store/results.h"
@@ -173,12 +174,14 @@ Status QueueAlertEdit(store::Txn& txn, const TelegramConfig& tg, const std::stri
   if (!*sj) return Ok();
   auto signal = SignalFromJson(**sj);
   if (!signal) return tl::unexpected(signal.error());
-  auto ms = store::ListMissionsBySignal(txn.db(), signal_id);
-  if (!ms) return tl::unexpected(ms.error());
+  // Statuses only (one aggregate query), never the missions themselves: a signal may have been
+  // fanned out to 100,000 users.
+  auto counts = store::CountMissionsBySignal(txn.db(), signal_id);
+  if (!counts) return tl::unexpected(counts.error());
   telegram::AlertView v = AlertViewOf(*signal);
-  bool all_expired = !ms->empty();
-  for (const Mission& m : *ms) {
-    switch (m.status) {
+  bool all_expired = !counts->empty();
+  for (const auto& [status, n] : *counts) {
+    switch (status) {
       case MissionStatus::kPending:
         all_expired = false;
         break;
@@ -189,12 +192,12 @@ Status QueueAlertEdit(store::Txn& txn, const TelegramConfig& tg, const std::stri
         break;
       case MissionStatus::kFilled:
       case MissionStatus::kClosed:
-        ++v.fired;
-        ++v.filled;
+        v.fired += n;
+        v.filled += n;
         all_expired = false;
         break;
       default:
-        ++v.fired;
+        v.fired += n;
         all_expired = false;
         break;
     }
@@ -715,6 +718,7 @@ void Core::ScheduleHousekeeping() {
 void Core::Housekeeping() {
   const TimeMs now = clock_.NowMs();
   ExpireDue();
+  QueueDueAlertEdits(now);
   ExpireAlerts(now);
   if (quotes_.last_tick_at() != 0 && std::llabs(now - quotes_.last_tick_at()) < kLiveTickWindowMs) {
     for (const market::Bar& bar : aggregator_.FlushBefore(now)) OnBar(bar);
@@ -1154,10 +1158,8 @@ void Core::ProcessResults(const std::string& terminal,
             }
             if (msg) CORE_TRY(Enqueue(txn, *msg, telegram::kPriorityResult, key, now));
           }
-          if (*mission &&
-              (r.type == bridge::ResultType::kFill || r.type == bridge::ResultType::kClose)) {
-            CORE_TRY(QueueAlertEdit(txn, tg, (*mission)->signal_id, now));
-          }
+          // The group alert's counts are edited later, once per signal per housekeeping round
+          // (Core::QueueDueAlertEdits), not in every fill's work.
           out->fire = eff.fire;
           out->mission_status = eff.mission_status;
           out->user_id = eff.fire.user_id;
@@ -1182,6 +1184,10 @@ void Core::ProcessResults(const std::string& terminal,
               if (out->closed && out->mission) CountClosedTrade(*out->fire, *out->mission);
               OnTradeXp(out->user_id, out->xp);
               AdoptFire(*out->fire, out->mission_status);
+              if (out->mission && (type == bridge::ResultType::kFill ||
+                                   type == bridge::ResultType::kClose)) {
+                AlertEditDue(out->mission->signal_id);
+              }
               if (type == bridge::ResultType::kFill) {
                 hub_.Push(out->user_id, "fill", FireJson(*out->fire).dump());
               } else if (type == bridge::ResultType::kClose) {
@@ -1474,10 +1480,9 @@ void Core::DoFire(const User& user, const std::string& mission_id, ReplyFn reply
   const Mission m = *mission;
   MarkInFlight(mission_id, user.user_id);
   auto result = std::make_shared<store::FireInsert>();
-  const TelegramConfig tg = config_.telegram;
   const int fires_per_day = rules.fires_per_day;
-  Submit(
-      [fire, m, result, now, tg, fires_per_day](store::Txn& txn) -> Status {
+  SubmitFire(
+      [fire, m, result, now, fires_per_day](store::Txn& txn) -> Status {
         auto ins = store::InsertFire(txn, fire);
         if (!ins) return tl::unexpected(ins.error());
         *result = *ins;
@@ -1505,10 +1510,12 @@ void Core::DoFire(const User& user, const std::string& mission_id, ReplyFn reply
         e.payload = {{"symbol", m.symbol}, {"side", market::ToString(m.side)},
                      {"lots", m.lots},     {"sl", m.sl},
                      {"tp", m.tp},         {"expires_at", m.expires_at}};
-        CORE_TRY(Journal(txn, e));
-        return QueueAlertEdit(txn, tg, m.signal_id, now);
+        // The group alert's counts: edited once per signal per housekeeping round
+        // (Core::QueueDueAlertEdits), not in every fire's work.
+        return Journal(txn, e);
       },
-      [this, result, user_id = user.user_id, mission_id, reply = std::move(reply)](Status s) {
+      result, user.user_id, mission_id, std::move(reply),
+      [this, result, user_id = user.user_id, mission_id](Status s, ReplyFn reply) {
         ClearInFlight(mission_id);
         auto u = users_.find(user_id);
         if (!s) {
@@ -1519,25 +1526,82 @@ void Core::DoFire(const User& user, const std::string& mission_id, ReplyFn reply
           if (u == users_.end()) return reply(ErrorReply(500, s.error().code, s.error().message));
           return RefuseFire(u->second, mission_id, s.error(), reply);
         }
+        // Not inserted: a concurrent fire of the same mission won the store's one-time lock.
+        // (An accepted fire never comes here: SubmitFire answers it and runs AcceptedFire.)
         const Fire& f = result->fire;
-        if (!result->inserted) {
-          // A concurrent fire of the same mission won the store's one-time lock.
-          ++stats_.fires_settled_by_lock;
-          if (!fires_.count(f.fire_id)) AdoptFire(f, std::nullopt);
-          json body = FireJson(f);
-          body["duplicate"] = true;
-          return reply(CoreReply{200, std::move(body)});
+        ++stats_.fires_settled_by_lock;
+        if (!fires_.count(f.fire_id)) AdoptFire(f, std::nullopt);
+        json body = FireJson(f);
+        body["duplicate"] = true;
+        reply(CoreReply{200, std::move(body)});
+      });
+}
+
+void Core::SubmitFire(store::Writer::Work work, std::shared_ptr<store::FireInsert> result,
+                      std::string user_id, std::string mission_id, ReplyFn reply,
+                      std::function<void(Status, ReplyFn)> on_core) {
+  // As Submit, with one hop less on the accepted path: the writer's Done posts the core's
+  // bookkeeping first and then answers 202 itself (the Responder is thread-safe), instead of the
+  // answer waiting for the core thread. The post comes before the answer, and the core runs its
+  // posts in order, so anything the trader sends after the 202 sees the fire (a second fire of the
+  // mission is a duplicate, the mission reads "fired"). Refusals and failures go to `on_core`.
+  in_flight_works_.fetch_add(1);
+  writer_.Submit(std::move(work), [this, result = std::move(result), user_id = std::move(user_id),
+                                   mission_id = std::move(mission_id), reply = std::move(reply),
+                                   on_core = std::move(on_core)](Status s) mutable {
+    if (s && result->inserted) {
+      const Fire f = result->fire;
+      boost::asio::post(io_, [this, f, user_id, mission_id] {
+        AcceptedFire(f, user_id, mission_id);
+        in_flight_works_.fetch_sub(1);
+      });
+      reply(CoreReply{202, json{{"fire_id", f.fire_id},
+                                {"mission_id", f.mission_id},
+                                {"status", "fired"},
+                                {"fired_at", f.fired_at}}});
+      return;
+    }
+    boost::asio::post(io_, [this, on_core = std::move(on_core), reply = std::move(reply),
+                            s = std::move(s)]() mutable {
+      on_core(std::move(s), std::move(reply));
+      in_flight_works_.fetch_sub(1);
+    });
+  });
+}
+
+void Core::AcceptedFire(const Fire& f, const std::string& user_id, const std::string& mission_id) {
+  ClearInFlight(mission_id);
+  ++stats_.fires_accepted;
+  counters_.AddFire(user_id, f.fired_at);
+  AdoptFire(f, MissionStatus::kFired);
+  // Only now, after the commit (and the answer), does the command leave for the terminal.
+  auto it = missions_.find(mission_id);
+  if (it != missions_.end()) {
+    SendCommand(f, it->second.mission);
+    AlertEditDue(it->second.mission.signal_id);
+  }
+  if (wake_outbox_) wake_outbox_();
+}
+
+void Core::AlertEditDue(const std::string& signal_id) {
+  if (config_.telegram.group_chat_id != 0) alert_edits_due_.insert(signal_id);
+}
+
+void Core::QueueDueAlertEdits(TimeMs now) {
+  if (alert_edits_due_.empty()) return;
+  auto due = std::make_shared<std::set<std::string>>(std::move(alert_edits_due_));
+  alert_edits_due_.clear();
+  const TelegramConfig tg = config_.telegram;
+  Submit(
+      [due, tg, now](store::Txn& txn) -> Status {
+        for (const std::string& sid : *due) CORE_TRY(QueueAlertEdit(txn, tg, sid, now));
+        return Ok();
+      },
+      [this, due](Status s) {
+        if (!s) {
+          spdlog::error("queueing {} alert edits failed: {}", due->size(), s.error().message);
+          return;
         }
-        ++stats_.fires_accepted;
-        counters_.AddFire(user_id, f.fired_at);
-        AdoptFire(f, MissionStatus::kFired);
-        reply(CoreReply{202, json{{"fire_id", f.fire_id},
-                                  {"mission_id", f.mission_id},
-                                  {"status", "fired"},
-                                  {"fired_at", f.fired_at}}});
-        // Only now, after the commit and the answer, does the command leave for the terminal.
-        auto it = missions_.find(mission_id);
-        if (it != missions_.end()) SendCommand(f, it->second.mission);
         if (wake_outbox_) wake_outbox_();
       });
 }

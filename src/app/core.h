@@ -52,6 +52,7 @@
 #include "missions/stats.h"
 #include "missions/types.h"
 #include "store/db.h"
+#include "store/fires.h"
 #include "store/terminals.h"
 #include "store/writer.h"
 #include "telegram/messages.h"
@@ -325,6 +326,18 @@ class Core {
   void Post(F&& fn);
   // Store submit that the core counts (Stop waits for the Done) and whose Done runs on the core.
   void Submit(store::Writer::Work work, std::function<void(Status)> on_core);
+  // A fire's store work (DoFire): an accepted fire is answered 202 from the writer's Done, after
+  // AcceptedFire is posted to the core; any other outcome goes to `on_core` on the core thread.
+  void SubmitFire(store::Writer::Work work, std::shared_ptr<store::FireInsert> result,
+                  std::string user_id, std::string mission_id, ReplyFn reply,
+                  std::function<void(Status, ReplyFn)> on_core);
+  void AcceptedFire(const missions::Fire& f, const std::string& user_id,
+                    const std::string& mission_id);
+  // The group alert of `signal_id` shows stale fired/filled counts: QueueDueAlertEdits (each
+  // housekeeping round, 1 s) queues one edit per such signal in one work, instead of every fire and
+  // fill recounting the signal's missions in its own work.
+  void AlertEditDue(const std::string& signal_id);
+  void QueueDueAlertEdits(TimeMs now);
 
   // Identity.
   const missions::User* Resolve(const Principal& who) const;
@@ -439,6 +452,7 @@ class Core {
   // DropMission, SetMissionStatus, MarkInFlight and ClearInFlight; checked by CheckMissionIndex.
   std::map<std::string, std::set<std::string>> open_of_user_;
   std::map<std::string, std::set<std::string>> in_flight_of_user_;
+  std::set<std::string> alert_edits_due_;  // signal ids (AlertEditDue)
   missions::DayCounters counters_;
   missions::StatsBook stats_book_;  // closed trades per user (docs/xp.md)
   bool kill_switch_ = false;

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <future>
 #include <map>
@@ -27,6 +28,7 @@
 #include "common/paths.h"
 #include "market/replay_feed.h"
 #include "store/db.h"
+#include "store/kv.h"
 #include "store/missions.h"
 #include "store/signals.h"
 #include "store/statement.h"
@@ -324,6 +326,59 @@ TEST_F(CoreRulesTest, SimultaneousFiresNeverExceedTheDailyLossCap) {
   EXPECT_EQ(Count("SELECT COUNT(*) FROM fires"), 2);
   Reply me = Get("/api/me", "fang");
   EXPECT_DOUBLE_EQ(me.body["limits"]["daily_exposure"].get<double>(), 600.0);
+}
+
+// Real fires through POST /api/fire move the group alert's counts: the edit is queued by the
+// housekeeping round after the fires (Core::QueueDueAlertEdits, once per signal per round), with
+// the counts read from the missions' statuses (store::CountMissionsBySignal), not by each fire's
+// own work.
+TEST_F(CoreRulesTest, RealFiresEditTheGroupAlertOncePerRoundWithTheirCounts) {
+  config_.telegram.group_chat_id = -100555;
+  config_.telegram.alert_countdown_s = 0;  // only fires move the alert here
+  Start();
+  Stop();
+  const std::vector<std::string> ids = PutMissions("fang", 3, 1.0);
+  std::string signal_id;
+  {
+    auto db = Reader();
+    auto st = store::Statement::Prepare(db->handle(),
+                                        "SELECT signal_id FROM missions WHERE mission_id = ?1");
+    ASSERT_TRUE(st);
+    st->Bind(1, ids[0]);
+    auto row = st->Step();
+    ASSERT_TRUE(row && *row);
+    signal_id = st->Text(0);
+  }
+  // The alert was sent (its Telegram message id is known), so it can be edited.
+  WriteAside([&](store::Txn& txn) { return store::KvSet(txn, "alert_msg:" + signal_id, "42"); });
+  Start();
+  ASSERT_EQ(Heartbeat(10000).status, 200);
+  const auto replies = FireAll("fang", {ids[0], ids[1]});
+  ASSERT_EQ(Tally(replies)["accepted"], 2) << replies.begin()->second.body.dump();
+
+  const std::string edits =
+      "SELECT COUNT(*) FROM outbox WHERE method = 'editMessageText' AND "
+      "dedup_key LIKE 'edit:" +
+      signal_id + ":%'";
+  const std::string fired2 = edits + " AND dedup_key LIKE 'edit:" + signal_id + ":2:0%'";
+  for (int i = 0; i < 100 && Count(fired2) == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));  // the next housekeeping round
+  }
+  ASSERT_EQ(Count(fired2), 1) << "an edit showing 2 fired, 0 filled";
+  // One edit per housekeeping round, not one per fire (two rounds if the fires straddled one).
+  EXPECT_LE(Count(edits), 2);
+  auto db = Reader();
+  auto st = store::Statement::Prepare(
+      db->handle(),
+      "SELECT payload FROM outbox WHERE dedup_key LIKE 'edit:" + signal_id + ":2:0%'");
+  ASSERT_TRUE(st);
+  auto row = st->Step();
+  ASSERT_TRUE(row && *row);
+  const json payload = json::parse(st->Text(0));
+  EXPECT_EQ(payload["chat_id"], -100555);
+  EXPECT_EQ(payload["message_id"], 42);
+  EXPECT_NE(payload["text"].get<std::string>().find("🔥 2 fired"), std::string::npos)
+      << payload.dump();
 }
 
 TEST_F(CoreRulesTest, PauseAndKillPerUserAreStoredJournaledAndRefuseWithKillSwitch) {
