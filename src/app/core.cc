@@ -725,23 +725,23 @@ void Core::Housekeeping() {
   }
   hub_.Prune();
   counters_.Prune(now);
-  for (auto it = missions_.begin(); it != missions_.end();) {
-    const Mission& m = it->second.mission;
-    if (missions::IsTerminal(m.status) && now - m.expires_at > kKeepFinishedMs) {
-      auto fid = fire_by_mission_.find(m.mission_id);
-      if (fid != fire_by_mission_.end()) {
-        fires_.erase(fid->second);
-        fire_by_mission_.erase(fid);
-      }
-      it = DropMission(it);
-    } else {
-      ++it;
+  // Finished missions a day past their expiry (finished_by_expiry_), then signals no held
+  // mission refers to (held_of_signal_).
+  std::vector<std::string> old;
+  for (auto it = finished_by_expiry_.begin();
+       it != finished_by_expiry_.end() && now - it->first > kKeepFinishedMs; ++it) {
+    old.push_back(it->second);
+  }
+  for (const std::string& id : old) {
+    auto fid = fire_by_mission_.find(id);
+    if (fid != fire_by_mission_.end()) {
+      fires_.erase(fid->second);
+      fire_by_mission_.erase(fid);
     }
+    DropMission(missions_.find(id));
   }
   for (auto it = signals_.begin(); it != signals_.end();) {
-    const bool used = std::any_of(missions_.begin(), missions_.end(), [&](const auto& kv) {
-      return kv.second.mission.signal_id == it->first;
-    });
+    const bool used = held_of_signal_.count(it->first) > 0;
     it = (!used && now - it->second.signal.expires_at > kKeepFinishedMs) ? signals_.erase(it)
                                                                          : std::next(it);
   }
@@ -750,11 +750,13 @@ void Core::Housekeeping() {
 void Core::ExpireDue() {
   const TimeMs now = clock_.NowMs();
   std::vector<std::string> due;
-  for (auto& [id, lm] : missions_) {
-    if (lm.mission.status == MissionStatus::kPending && !lm.expiring &&
-        now >= lm.mission.expires_at && !fires_in_flight_.count(id)) {
+  // Pending missions by expiry (pending_by_expiry_): only those due are looked at.
+  for (auto it = pending_by_expiry_.begin();
+       it != pending_by_expiry_.end() && it->first <= now; ++it) {
+    LiveMission& lm = missions_.at(it->second);
+    if (!lm.expiring && !fires_in_flight_.count(it->second)) {
       lm.expiring = true;
-      due.push_back(id);
+      due.push_back(it->second);
     }
   }
   if (due.empty()) return;
@@ -1619,36 +1621,51 @@ void Unindex(std::map<std::string, std::set<std::string>>& index, const std::str
 
 }  // namespace
 
+void Core::IndexMission(const Mission& m) {
+  missions_of_user_[m.user_id].insert(m.mission_id);
+  ++held_of_signal_[m.signal_id];
+  IndexStatus(m);
+}
+
+void Core::UnindexMission(const Mission& m) {
+  Unindex(missions_of_user_, m.user_id, m.mission_id);
+  if (auto it = held_of_signal_.find(m.signal_id); it != held_of_signal_.end() && --it->second <= 0) {
+    held_of_signal_.erase(it);
+  }
+  UnindexStatus(m);
+}
+
+void Core::IndexStatus(const Mission& m) {
+  if (IsOpen(m.status)) open_of_user_[m.user_id].insert(m.mission_id);
+  if (m.status == MissionStatus::kPending) pending_by_expiry_.emplace(m.expires_at, m.mission_id);
+  if (missions::IsTerminal(m.status)) finished_by_expiry_.emplace(m.expires_at, m.mission_id);
+}
+
+void Core::UnindexStatus(const Mission& m) {
+  Unindex(open_of_user_, m.user_id, m.mission_id);
+  pending_by_expiry_.erase({m.expires_at, m.mission_id});
+  finished_by_expiry_.erase({m.expires_at, m.mission_id});
+}
+
 Core::LiveMission& Core::HoldMission(Mission m) {
   std::string id = m.mission_id;  // copied first: `m` is moved into the map below
   LiveMission& lm = missions_[id];
-  if (!lm.mission.user_id.empty()) {
-    // Replaced (recovery): its old user and status leave the indexes first.
-    Unindex(missions_of_user_, lm.mission.user_id, id);
-    Unindex(open_of_user_, lm.mission.user_id, id);
-  }
-  missions_of_user_[m.user_id].insert(id);
-  if (IsOpen(m.status)) open_of_user_[m.user_id].insert(id);
+  if (!lm.mission.mission_id.empty()) UnindexMission(lm.mission);  // replaced (recovery)
   lm = LiveMission{std::move(m), false};
+  IndexMission(lm.mission);
   return lm;
 }
 
 std::map<std::string, Core::LiveMission>::iterator Core::DropMission(
     std::map<std::string, LiveMission>::iterator it) {
-  Unindex(missions_of_user_, it->second.mission.user_id, it->first);
-  Unindex(open_of_user_, it->second.mission.user_id, it->first);
+  UnindexMission(it->second.mission);
   return missions_.erase(it);
 }
 
 void Core::SetMissionStatus(LiveMission& lm, MissionStatus status) {
-  const bool was_open = IsOpen(lm.mission.status);
+  UnindexStatus(lm.mission);
   lm.mission.status = status;
-  if (was_open == IsOpen(status)) return;
-  if (was_open) {
-    Unindex(open_of_user_, lm.mission.user_id, lm.mission.mission_id);
-  } else {
-    open_of_user_[lm.mission.user_id].insert(lm.mission.mission_id);
-  }
+  IndexStatus(lm.mission);
 }
 
 void Core::MarkInFlight(const std::string& mission_id, const std::string& user_id) {
@@ -1699,9 +1716,26 @@ Core::OpenCount Core::CountOpen(const std::string& user_id, const std::string& e
 
 Status Core::CheckMissionIndex() const {
   std::map<std::string, std::set<std::string>> walked, open, flying;
+  std::set<std::pair<TimeMs, std::string>> pending, finished;
+  std::map<std::string, int> per_signal;
   for (const auto& [id, lm] : missions_) {
     walked[lm.mission.user_id].insert(id);
     if (IsOpen(lm.mission.status)) open[lm.mission.user_id].insert(id);
+    if (lm.mission.status == MissionStatus::kPending) pending.emplace(lm.mission.expires_at, id);
+    if (missions::IsTerminal(lm.mission.status)) finished.emplace(lm.mission.expires_at, id);
+    ++per_signal[lm.mission.signal_id];
+  }
+  if (pending != pending_by_expiry_) {
+    return Fail("index_drift", fmt::format("{} pending missions held, {} in the expiry index",
+                                           pending.size(), pending_by_expiry_.size()));
+  }
+  if (finished != finished_by_expiry_) {
+    return Fail("index_drift", fmt::format("{} finished missions held, {} in the drop index",
+                                           finished.size(), finished_by_expiry_.size()));
+  }
+  if (per_signal != held_of_signal_) {
+    return Fail("index_drift", fmt::format("missions held for {} signals, {} in the signal index",
+                                           per_signal.size(), held_of_signal_.size()));
   }
   for (const auto& [id, user_id] : fires_in_flight_) flying[user_id].insert(id);
   for (const auto& [name, index, truth] :

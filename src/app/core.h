@@ -383,7 +383,13 @@ class Core {
   LiveMission& HoldMission(missions::Mission m);
   std::map<std::string, LiveMission>::iterator DropMission(
       std::map<std::string, LiveMission>::iterator it);
-  // The only way a held mission's status changes: keeps open_of_user_ in step.
+  // Enter or leave every index (IndexMission/UnindexMission) or the status indexes only.
+  void IndexMission(const missions::Mission& m);
+  void UnindexMission(const missions::Mission& m);
+  void IndexStatus(const missions::Mission& m);
+  void UnindexStatus(const missions::Mission& m);
+  // The only way a held mission's status changes: keeps open_of_user_, pending_by_expiry_ and
+  // finished_by_expiry_ in step.
   void SetMissionStatus(LiveMission& lm, missions::MissionStatus status);
   // The only ways a fire enters or leaves fires_in_flight_: they keep in_flight_of_user_ in step.
   void MarkInFlight(const std::string& mission_id, const std::string& user_id);
@@ -453,6 +459,14 @@ class Core {
   std::map<std::string, std::set<std::string>> open_of_user_;
   std::map<std::string, std::set<std::string>> in_flight_of_user_;
   std::set<std::string> alert_edits_due_;  // signal ids (AlertEditDue)
+  // The housekeeping's indexes, so that a round costs what is due rather than a walk of every held
+  // mission (a walk of 500,000 missions stalls the core thread, and every fire behind it, for tens
+  // of milliseconds each second). Kept exact by the same functions as open_of_user_; checked by
+  // CheckMissionIndex. (expires_at, mission_id) of the held missions that are pending, and of
+  // those in a terminal status (dropped a day after their expiry); held missions per signal.
+  std::set<std::pair<TimeMs, std::string>> pending_by_expiry_;
+  std::set<std::pair<TimeMs, std::string>> finished_by_expiry_;
+  std::map<std::string, int> held_of_signal_;
   missions::DayCounters counters_;
   missions::StatsBook stats_book_;  // closed trades per user (docs/xp.md)
   bool kill_switch_ = false;
