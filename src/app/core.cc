@@ -751,8 +751,8 @@ void Core::ExpireDue() {
   const TimeMs now = clock_.NowMs();
   std::vector<std::string> due;
   // Pending missions by expiry (pending_by_expiry_): only those due are looked at.
-  for (auto it = pending_by_expiry_.begin();
-       it != pending_by_expiry_.end() && it->first <= now; ++it) {
+  for (auto it = pending_by_expiry_.begin(); it != pending_by_expiry_.end() && it->first <= now;
+       ++it) {
     LiveMission& lm = missions_.at(it->second);
     if (!lm.expiring && !fires_in_flight_.count(it->second)) {
       lm.expiring = true;
@@ -1186,8 +1186,8 @@ void Core::ProcessResults(const std::string& terminal,
               if (out->closed && out->mission) CountClosedTrade(*out->fire, *out->mission);
               OnTradeXp(out->user_id, out->xp);
               AdoptFire(*out->fire, out->mission_status);
-              if (out->mission && (type == bridge::ResultType::kFill ||
-                                   type == bridge::ResultType::kClose)) {
+              if (out->mission &&
+                  (type == bridge::ResultType::kFill || type == bridge::ResultType::kClose)) {
                 AlertEditDue(out->mission->signal_id);
               }
               if (type == bridge::ResultType::kFill) {
@@ -1629,7 +1629,8 @@ void Core::IndexMission(const Mission& m) {
 
 void Core::UnindexMission(const Mission& m) {
   Unindex(missions_of_user_, m.user_id, m.mission_id);
-  if (auto it = held_of_signal_.find(m.signal_id); it != held_of_signal_.end() && --it->second <= 0) {
+  if (auto it = held_of_signal_.find(m.signal_id);
+      it != held_of_signal_.end() && --it->second <= 0) {
     held_of_signal_.erase(it);
   }
   UnindexStatus(m);
