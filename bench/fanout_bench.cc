@@ -1,11 +1,12 @@
 // One signal fanned out to 100,000 users, as Core::EmitSignal does it (issue 4, docs/performance.md
-// "Fan-out"): every mission built (missions::BuildMission: sizing, briefing) and committed through
-// store::Writer in one work (signal row, signal_emitted and missions_built journal events, the
-// mission rows), against the reference measured in the same run: a plain SQLite bulk insert of the
-// very same mission rows (one prepared INSERT, one transaction) into a fresh file with the same
-// schema and pragmas (WAL, synchronous=FULL).
+// "(b)"): every mission built (missions::SignalMissionBuilder with a batch of ids, as the core
+// does: sizing, briefing) and committed through store::Writer in one work (signal row,
+// signal_emitted and missions_built journal events, the mission rows), against the reference
+// measured in the same run: a plain SQLite bulk insert of the very same mission rows (one prepared
+// INSERT, one transaction) into a fresh file with the same schema and pragmas (WAL,
+// synchronous=FULL, the same connection flags: store::Database::Open).
 //
-//   build/default/fanout_bench --benchmark_min_time=1x --benchmark_repetitions=3
+//   build/default/bench/fanout_bench
 //
 // Each iteration uses a fresh database file in a temp folder (setup excluded from the timing).
 #include <benchmark/benchmark.h>
@@ -143,12 +144,16 @@ void BM_FanoutThroughWriter(benchmark::State& state) {
 
     auto built = std::make_shared<std::vector<missions::Mission>>();
     built->reserve(users.size());
+    const missions::SignalMissionBuilder builder(signal, inst);
+    std::vector<std::string> ids = NewUuidV7Batch(clock, users.size());
+    std::size_t next_id = 0;
     for (const missions::User& u : users) {
       const missions::TierRules* r = &rules.front();
       for (const missions::TierRules& t : rules) {
         if (t.tier == u.tier) r = &t;
       }
-      built->push_back(missions::BuildMission(signal, u, *r, account, 10.0, inst, clock));
+      built->push_back(
+          builder.Build(std::move(ids[next_id++]), clock.NowMs(), u, *r, account, 10.0));
     }
     Status s = writer->SubmitAndWait([&](store::Txn& txn) -> Status {
       auto stored = store::InsertSignal(txn, signal);
@@ -160,10 +165,14 @@ void BM_FanoutThroughWriter(benchmark::State& state) {
       if (auto j = store::AppendEvent(txn, e); !j) return tl::unexpected(j.error());
       if (Status m = store::InsertMissions(txn, *built); !m) return m;
       nlohmann::json ids = nlohmann::json::array();
+      ids.get_ref<nlohmann::json::array_t&>().reserve(built->size());
       for (const missions::Mission& m : *built) ids.push_back(m.mission_id);
       e.type = "missions_built";
-      e.payload = {{"count", built->size()}, {"mission_ids", ids}};
-      if (auto j = store::AppendEvent(txn, e); !j) return tl::unexpected(j.error());
+      e.payload = nlohmann::json::object();
+      e.payload["count"] = built->size();
+      e.payload["mission_ids"] = std::move(ids);
+      // Moved in, as Core::EmitSignal does: the event carries every id.
+      if (auto j = store::AppendEvent(txn, std::move(e)); !j) return tl::unexpected(j.error());
       return Ok();
     });
     if (!s) {

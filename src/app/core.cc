@@ -41,6 +41,8 @@ namespace {
 
 constexpr std::size_t kMaxRecentSignals = 20;
 constexpr int kHousekeepingMs = 1000;
+// Commands waiting per terminal, as the transports allow (bridge::*Transport::Options::max_queue).
+const std::size_t kMaxQueuedCommands = bridge::FileTransport::Options{}.max_queue;
 // Missions in a terminal status stay in memory this long for the HUD, then are dropped.
 constexpr TimeMs kKeepFinishedMs = 24 * 3600 * 1000;
 // Bars of a quiet market are closed by the housekeeping timer only when ticks are live (the newest
@@ -150,7 +152,7 @@ Status Enqueue(store::Txn& txn, const telegram::OutMessage& msg, int priority, s
 }
 
 Status Journal(store::Txn& txn, store::Event e) {
-  auto r = store::AppendEvent(txn, e);
+  auto r = store::AppendEvent(txn, std::move(e));
   if (!r) return tl::unexpected(r.error());
   return Ok();
 }
@@ -1309,6 +1311,11 @@ void Core::EmitSignal(const venom::Signal& signal) {
     std::size_t index;
   };
   std::vector<Dm> dms;
+  // What the missions share is prepared once, and the ids come in one batch (docs/performance.md
+  // "(b)"); each mission is still exactly what missions::BuildMission would build.
+  const missions::SignalMissionBuilder builder(signal, *inst);
+  std::vector<std::string> ids = NewUuidV7Batch(clock_, users_.size());
+  std::size_t next_id = 0;
   for (const auto& [user_id, user] : users_) {
     const missions::AccountView account = AccountFor(user);
     std::optional<double> pip_value;
@@ -1316,8 +1323,8 @@ void Core::EmitSignal(const venom::Signal& signal) {
       auto pv = market::PipValuePerLot(*inst, account.currency, quotes_);
       if (pv) pip_value = *pv;
     }
-    built.push_back(missions::BuildMission(signal, user, RulesFor(user.tier), account, pip_value,
-                                           *inst, clock_));
+    built.push_back(builder.Build(std::move(ids[next_id++]), clock_.NowMs(), user,
+                                  RulesFor(user.tier), account, pip_value));
     if (user.telegram_id != 0) dms.push_back({user.telegram_id, built.size() - 1});
   }
   const TimeMs now = clock_.NowMs();
@@ -1340,10 +1347,14 @@ void Core::EmitSignal(const venom::Signal& signal) {
         CORE_TRY(Journal(txn, e));
         CORE_TRY(store::InsertMissions(txn, *missions));
         json ids = json::array();
+        ids.get_ref<json::array_t&>().reserve(missions->size());
         for (const Mission& m : *missions) ids.push_back(m.mission_id);
-        e.type = "missions_built";
-        e.payload = {{"count", missions->size()}, {"mission_ids", ids}};
-        CORE_TRY(Journal(txn, e));
+        store::Event built = e;  // moved into the journal: it carries every id
+        built.type = "missions_built";
+        built.payload = json::object();
+        built.payload["count"] = missions->size();
+        built.payload["mission_ids"] = std::move(ids);
+        CORE_TRY(Journal(txn, std::move(built)));
         bool group = false;
         if (tg.group_chat_id != 0) {
           telegram::AlertTarget target{tg.group_chat_id, tg.bot_username, tg.webapp_short_name};
@@ -1470,6 +1481,20 @@ void Core::DoFire(const User& user, const std::string& mission_id, ReplyFn reply
                                                     "order could not reach it."},
                       std::move(reply));
   }
+  // A full command queue would leave an accepted fire's command waiting for a restart: refused
+  // before the commit instead, in words (the transport's limit per terminal).
+  if (auto t = terminals_.find(user.terminal_id); t != terminals_.end()) {
+    const std::size_t waiting = t->second.queued + t->second.in_flight;
+    if (waiting >= kMaxQueuedCommands) {
+      return RefuseFire(
+          user, mission_id,
+          Error{"terminal_offline",
+                fmt::format("Terminal {} has {} orders waiting to be picked up and takes no more "
+                            "until it catches up.",
+                            user.terminal_id, waiting)},
+          std::move(reply));
+    }
+  }
   if (Status h = writer_.health(); !h) return reply(StoreUnavailable(h.error()));
 
   Fire fire;
@@ -1481,6 +1506,7 @@ void Core::DoFire(const User& user, const std::string& mission_id, ReplyFn reply
   fire.fired_at = now;
   const Mission m = *mission;
   MarkInFlight(mission_id, user.user_id);
+  if (auto t = terminals_.find(user.terminal_id); t != terminals_.end()) ++t->second.in_flight;
   auto result = std::make_shared<store::FireInsert>();
   const int fires_per_day = rules.fires_per_day;
   SubmitFire(
@@ -1517,8 +1543,10 @@ void Core::DoFire(const User& user, const std::string& mission_id, ReplyFn reply
         return Journal(txn, e);
       },
       result, user.user_id, mission_id, std::move(reply),
-      [this, result, user_id = user.user_id, mission_id](Status s, ReplyFn reply) {
+      [this, result, user_id = user.user_id, terminal_id = user.terminal_id, mission_id](
+          Status s, ReplyFn reply) {
         ClearInFlight(mission_id);
+        TerminalDone(terminal_id);
         auto u = users_.find(user_id);
         if (!s) {
           if (IsStoreFailure(s.error())) {
@@ -1571,8 +1599,14 @@ void Core::SubmitFire(store::Writer::Work work, std::shared_ptr<store::FireInser
   });
 }
 
+void Core::TerminalDone(const std::string& terminal_id) {
+  auto t = terminals_.find(terminal_id);
+  if (t != terminals_.end() && t->second.in_flight > 0) --t->second.in_flight;
+}
+
 void Core::AcceptedFire(const Fire& f, const std::string& user_id, const std::string& mission_id) {
   ClearInFlight(mission_id);
+  TerminalDone(f.terminal_id);
   ++stats_.fires_accepted;
   counters_.AddFire(user_id, f.fired_at);
   AdoptFire(f, MissionStatus::kFired);

@@ -311,7 +311,8 @@ class Core {
     double equity = 0;  // from the last heartbeat
     int positions = 0;  // open positions, from the last heartbeat
     std::string currency;
-    std::size_t queued = 0;
+    std::size_t queued = 0;     // commands handed to the transport, not yet claimed
+    std::size_t in_flight = 0;  // fires submitted to the store, not yet answered
   };
   struct LiveMission {
     missions::Mission mission;
@@ -333,6 +334,8 @@ class Core {
                   std::function<void(Status, ReplyFn)> on_core);
   void AcceptedFire(const missions::Fire& f, const std::string& user_id,
                     const std::string& mission_id);
+  // A fire to `terminal_id` was answered: one fewer in TerminalState::in_flight.
+  void TerminalDone(const std::string& terminal_id);
   // The group alert of `signal_id` shows stale fired/filled counts: QueueDueAlertEdits (each
   // housekeeping round, 1 s) queues one edit per such signal in one work, instead of every fire and
   // fill recounting the signal's missions in its own work.

@@ -7,12 +7,19 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/clock.h"
 
 namespace bitten {
 
 std::string NewUuidV7(const Clock& clock);
+
+// `n` new ids at once, in increasing order, as `n` calls of NewUuidV7 within one millisecond would
+// give them (one clock reading; the counter orders them, borrowing the next milliseconds when it
+// overflows), but with one RAND_bytes call for all of them: a signal's fan-out needs one id per
+// user (docs/performance.md "(b)"). Thread-safe, like NewUuidV7.
+std::vector<std::string> NewUuidV7Batch(const Clock& clock, std::size_t n);
 
 // True for lowercase canonical UUID text of version 7 (8-4-4-4-12 hex, version nibble 7, variant
 // 10xx).

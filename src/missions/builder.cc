@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <iterator>
 
 #include "base/format.h"
 #include "base/uuid.h"
@@ -14,14 +15,53 @@ namespace {
 
 double RiskReward(const Mission& m) { return m.sl_pips > 0 ? m.tp_pips / m.sl_pips : 0.0; }
 
+// Appends FormatFixed(value, digits) (base/format.h) without a temporary string: the same
+// rounding (once, in integer space) and the same fmt presentation, so the text is identical.
+void AppendFixed(std::string& out, double value, int digits) {
+  const double scale = std::pow(10.0, digits);
+  fmt::format_to(std::back_inserter(out), "{:.{}f}", std::round(value * scale) / scale, digits);
+}
+
 }  // namespace
 
 Mission BuildMission(const venom::Signal& signal, const User& user, const TierRules& rules,
                      const AccountView& account, std::optional<double> pip_value_per_lot,
                      const market::Instrument& instrument, const Clock& clock) {
+  std::string id = NewUuidV7(clock);
+  const TimeMs created_at = clock.NowMs();
+  return SignalMissionBuilder(signal, instrument)
+      .Build(std::move(id), created_at, user, rules, account, pip_value_per_lot);
+}
+
+SignalMissionBuilder::SignalMissionBuilder(const venom::Signal& signal,
+                                           const market::Instrument& instrument)
+    : signal_(signal), instrument_(instrument) {
   BITTEN_CHECK(instrument.symbol == signal.symbol, "BuildMission: instrument is not the signal's");
+  // The lines of Briefing that depend on the signal only (keep in step with Briefing below).
+  head_ = fmt::format(
+      "{} {} | {} | confidence {}\n"
+      "Shield {} {}{}\n"
+      "Entry {} | SL {} ({} pips) | TP {} ({} pips)\n",
+      signal.symbol, market::ToString(signal.side), venom::ToString(signal.signal_class),
+      signal.confidence, venom::ToString(signal.shield.band), FormatFixed(signal.shield.score, 1),
+      signal.shield.size_multiplier != 1.0
+          ? " | size x" + FormatFixed(signal.shield.size_multiplier, 2)
+          : std::string(),
+      FormatFixed(signal.entry, signal.digits), FormatFixed(signal.sl, signal.digits),
+      FormatFixed(signal.sl_pips, 1), FormatFixed(signal.tp, signal.digits),
+      FormatFixed(signal.tp_pips, 1));
+  rr_ = "R:R 1:" + FormatFixed(signal.sl_pips > 0 ? signal.tp_pips / signal.sl_pips : 0.0, 2);
+  expires_ = "Expires " + FormatHhMmUtc(signal.expires_at);
+  volume_decimals_ = VolumeDecimals(instrument.volume_step);
+}
+
+Mission SignalMissionBuilder::Build(std::string mission_id, TimeMs created_at, const User& user,
+                                    const TierRules& rules, const AccountView& account,
+                                    std::optional<double> pip_value_per_lot) const {
+  const venom::Signal& signal = signal_;
+  const market::Instrument& instrument = instrument_;
   Mission m;
-  m.mission_id = NewUuidV7(clock);
+  m.mission_id = std::move(mission_id);
   m.signal_id = signal.signal_id;
   m.user_id = user.user_id;
   m.symbol = signal.symbol;
@@ -35,10 +75,9 @@ Mission BuildMission(const venom::Signal& signal, const User& user, const TierRu
   m.tp_pips = signal.tp_pips;
   m.volume_step = instrument.volume_step;
   m.account_ccy = account.known ? account.currency : std::string();
-  m.created_at = clock.NowMs();
+  m.created_at = created_at;
   m.expires_at = signal.expires_at;
   m.status = MissionStatus::kPending;
-
   // Sizing first (a tier-blocked mission still shows what it would trade), then the blocking reason
   // in the order CheckFire would refuse it.
   std::string sizing_code;
@@ -86,7 +125,32 @@ Mission BuildMission(const venom::Signal& signal, const User& user, const TierRu
     m.blocked_code = std::move(sizing_code);
     m.blocked_reason = std::move(sizing_reason);
   }
-  m.briefing = Briefing(m, signal);
+  // Briefing(m, signal), from the prepared parts.
+  std::string& text = m.briefing;
+  text.reserve(head_.size() + rr_.size() + expires_.size() + 96 + m.blocked_reason.size());
+  text += head_;
+  if (m.lots > 0) {
+    text += "Lot ";
+    AppendFixed(text, m.lots, volume_decimals_);
+    text += " | risk ";
+    AppendFixed(text, m.risk_money, 2);
+    text += ' ';
+    text += m.account_ccy;
+    text += " | reward ";
+    AppendFixed(text, m.reward_money, 2);
+    text += ' ';
+    text += m.account_ccy;
+    text += " | ";
+  } else {
+    text += "Lot: not sized | ";
+  }
+  text += rr_;
+  text += '\n';
+  text += expires_;
+  if (!m.blocked_code.empty()) {
+    text += "\nCannot fire: ";
+    text += m.blocked_reason;
+  }
   return m;
 }
 

@@ -45,6 +45,30 @@ Mission BuildMission(const venom::Signal& signal, const User& user, const TierRu
                      const AccountView& account, std::optional<double> pip_value_per_lot,
                      const market::Instrument& instrument, const Clock& clock);
 
+// The same missions for a whole fan-out (Core::EmitSignal: one signal, every user): what every
+// user's mission shares is prepared once in the constructor (the briefing's signal, shield, price
+// and expiry lines, R:R, the lot decimals), so Build does only the per-user part (sizing, the
+// blocking reason, the lot line). Build(...) returns exactly what BuildMission returns for the
+// same arguments and id (the briefing is byte-identical to Briefing(mission, signal): a test
+// checks it across sized, unsized, blocked and CITADEL-scaled missions). Holds copies, not
+// references; const after construction, so Build may be called from any thread.
+class SignalMissionBuilder {
+ public:
+  // `instrument` must be the signal's symbol (a mismatch aborts, as in BuildMission).
+  SignalMissionBuilder(const venom::Signal& signal, const market::Instrument& instrument);
+  // The user's mission with the given id (NewUuidV7 / NewUuidV7Batch) and created_at.
+  Mission Build(std::string mission_id, TimeMs created_at, const User& user, const TierRules& rules,
+                const AccountView& account, std::optional<double> pip_value_per_lot) const;
+
+ private:
+  venom::Signal signal_;
+  market::Instrument instrument_;
+  std::string head_;     // the first three briefing lines (symbol..TP), each ending in '\n'
+  std::string rr_;       // "R:R 1:2.00"
+  std::string expires_;  // "Expires 14:05 UTC"
+  int volume_decimals_ = 2;
+};
+
 // Short plain text, one fact per line, e.g.
 //   EURUSD BUY | RAPID_ASSAULT | confidence 78
 //   Shield SHIELD_ACTIVE 6.4            (" | size x0.75" when CITADEL's multiplier is not 1)

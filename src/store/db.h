@@ -15,7 +15,13 @@
 //
 // Every error names the file. A Database is one connection: use it from one thread at a time (the
 // writer thread owns the read-write one; each reader thread opens its own read-only one). Not
-// copyable.
+// copyable. Read-write connections are opened with SQLITE_OPEN_NOMUTEX (SQLite's multi-thread
+// mode: no connection mutex taken around every call), which makes "one thread at a time" a hard
+// rule for them (store::Writer's connection lives on its thread, its checkpoint connection on the
+// checkpointer's); read-only connections keep the serialized default. The first Open also switches
+// off SQLite's process-wide memory statistics (SQLITE_CONFIG_MEMSTATUS), which take a global mutex
+// on every SQLite allocation; nothing here reads them. Both are for the fan-out's 100k-row
+// transaction (docs/performance.md "(b)").
 #pragma once
 
 #include <sqlite3.h>

@@ -74,7 +74,7 @@ std::string EventCanonicalText(std::int64_t seq, std::string_view event_id, cons
   return t;
 }
 
-Result<JournalEvent> AppendEvent(Txn& txn, const Event& event) {
+Result<JournalEvent> AppendEvent(Txn& txn, Event event) {
   // Cached statements (Txn::Cached): the journal is appended to by nearly every work.
   auto head = txn.Cached("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1");
   if (!head) return tl::unexpected(head.error());
@@ -88,9 +88,9 @@ Result<JournalEvent> AppendEvent(Txn& txn, const Event& event) {
   row.event.prev_hash = *found ? (*head)->Text(1) : std::string(kGenesisHash);
   (*head)->Reset();
   row.event.event_id = NewUuidV7(txn.clock());
-  row.event.event = event;
+  row.event.event = std::move(event);
   if (row.event.event.time == 0) row.event.event.time = txn.clock().NowMs();
-  row.payload_text = event.payload.dump();
+  row.payload_text = row.event.event.payload.dump();
   row.event.hash = RowHash(row.event.prev_hash, row);
 
   auto st = txn.Cached(
@@ -116,7 +116,7 @@ Result<JournalEvent> AppendEvent(Txn& txn, const Event& event) {
   if (auto s = KvSet(txn, kHeadKey, std::to_string(row.event.seq) + " " + row.event.hash); !s) {
     return tl::unexpected(s.error());
   }
-  return row.event;
+  return std::move(row.event);
 }
 
 Result<VerifyReport> VerifyJournal(const Database& db) {

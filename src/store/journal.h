@@ -51,7 +51,8 @@ std::string EventCanonicalText(std::int64_t seq, std::string_view event_id, cons
                                std::string_view payload_text);
 
 // Appends one event at the end of the chain and returns it as stored.
-Result<JournalEvent> AppendEvent(Txn& txn, const Event& event);
+// Takes the event by value: move a large one in (a fan-out's `missions_built` carries every id).
+Result<JournalEvent> AppendEvent(Txn& txn, Event event);
 
 struct VerifyReport {
   bool ok = true;

@@ -2,6 +2,8 @@
 
 #include <charconv>
 #include <cmath>
+#include <cstring>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -30,6 +32,9 @@ class JsonWriter {
     out_.clear();
     out_ += '{';
   }
+  // Continues an object whose first members `out` already holds (no '{', no closing '}').
+  struct Continue {};
+  JsonWriter(std::string& out, Continue) : out_(out) {}
   JsonWriter& Field(std::string_view key, std::string_view value) {
     Key(key);
     Quote(value);
@@ -59,28 +64,34 @@ class JsonWriter {
     Quote(key);
     out_ += ':';
   }
+  // Runs of characters that need no escape are appended in one piece.
   void Quote(std::string_view s) {
     out_ += '"';
-    for (char c : s) {
+    std::size_t plain = 0;  // start of the pending run
+    for (std::size_t i = 0; i < s.size(); ++i) {
+      const char c = s[i];
       const auto u = static_cast<unsigned char>(c);
-      if (c == '"' || c == '\\') {
+      if (c != '"' && c != '\\' && u >= 0x20) continue;
+      out_.append(s.data() + plain, i - plain);
+      plain = i + 1;
+      if (u >= 0x20) {
         out_ += '\\';
         out_ += c;
-      } else if (u < 0x20) {
+      } else {
         static constexpr char kHex[] = "0123456789abcdef";
         out_ += "\\u00";
         out_ += kHex[u >> 4];
         out_ += kHex[u & 0xf];
-      } else {
-        out_ += c;
       }
     }
+    out_.append(s.data() + plain, s.size() - plain);
     out_ += '"';
   }
   std::string& out_;
 };
 
-void MissionJson(const Mission& m, std::string& out) {
+// The members every mission of one signal shares, in row order (the first members of the row).
+void SignalPartJson(const Mission& m, std::string& out) {
   JsonWriter(out)
       .Field("symbol", m.symbol)
       .Field("side", market::ToString(m.side))
@@ -90,7 +101,12 @@ void MissionJson(const Mission& m, std::string& out) {
       .Field("tp", m.tp)
       .Field("digits", m.digits)
       .Field("sl_pips", m.sl_pips)
-      .Field("tp_pips", m.tp_pips)
+      .Field("tp_pips", m.tp_pips);
+}
+
+// The members that are the user's own, after SignalPartJson, and the closing brace.
+void UserPartJson(const Mission& m, std::string& out) {
+  JsonWriter(out, JsonWriter::Continue{})
       .Field("lots", m.lots)
       .Field("risk_money", m.risk_money)
       .Field("reward_money", m.reward_money)
@@ -100,6 +116,38 @@ void MissionJson(const Mission& m, std::string& out) {
       .Field("briefing", m.briefing)
       .Close();
 }
+
+// The row's json column: {symbol..tp_pips, lots..briefing}. A fan-out writes 100k rows of one
+// signal, so the signal part is rendered once and reused while the next mission has the very same
+// signal fields (compared exactly: bitwise for doubles, so -0.0 and 0.0 are not mixed up).
+class MissionJsonWriter {
+ public:
+  const std::string& Render(const Mission& m) {
+    if (!valid_ || !SameSignalPart(m)) {
+      SignalPartJson(m, prefix_);
+      key_ = m;
+      key_.briefing.clear();
+      key_.blocked_reason.clear();
+      valid_ = true;
+    }
+    text_.assign(prefix_);
+    UserPartJson(m, text_);
+    return text_;
+  }
+
+ private:
+  static bool Same(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }
+  bool SameSignalPart(const Mission& m) const {
+    return m.symbol == key_.symbol && m.side == key_.side && m.signal_class == key_.signal_class &&
+           Same(m.entry, key_.entry) && Same(m.sl, key_.sl) && Same(m.tp, key_.tp) &&
+           m.digits == key_.digits && Same(m.sl_pips, key_.sl_pips) &&
+           Same(m.tp_pips, key_.tp_pips);
+  }
+  bool valid_ = false;
+  Mission key_;
+  std::string prefix_;
+  std::string text_;
+};
 
 Result<Mission> ReadMission(const Statement& st, const Database& db) {
   Mission m;
@@ -147,24 +195,39 @@ Result<std::vector<Mission>> Query(const Database& db, const std::string& sql,
 }  // namespace
 
 Status InsertMissions(Txn& txn, const std::vector<Mission>& list) {
-  auto st = Statement::Prepare(
-      txn.handle(),
+  // The raw SQLite API rather than Statement: a fan-out is 100k rows through this loop, and the
+  // texts are bound SQLITE_STATIC (no copy: each lives in `list` or in `json` until the row is
+  // stepped and reset), as a hand-written bulk insert would bind them.
+  constexpr std::string_view kSql =
       "INSERT INTO missions(mission_id, signal_id, user_id, status, expires_at, created_at, json) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-  if (!st) return tl::unexpected(st.error());
-  std::string json_text;
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+  sqlite3* db = txn.handle();
+  sqlite3_stmt* raw = nullptr;
+  if (sqlite3_prepare_v2(db, kSql.data(), static_cast<int>(kSql.size()), &raw, nullptr) !=
+      SQLITE_OK) {
+    sqlite3_finalize(raw);
+    return tl::unexpected(SqlError(db, "prepare INSERT INTO missions"));
+  }
+  const std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)> st(raw, &sqlite3_finalize);
+  auto text = [&](int index, std::string_view v) {
+    return sqlite3_bind_text64(raw, index, v.data(), v.size(), SQLITE_STATIC, SQLITE_UTF8);
+  };
+  MissionJsonWriter json;
   for (const Mission& m : list) {
-    MissionJson(m, json_text);
-    st->Bind(1, m.mission_id)
-        .Bind(2, m.signal_id)
-        .Bind(3, m.user_id)
-        .Bind(4, missions::ToString(m.status))
-        .Bind(5, m.expires_at)
-        .Bind(6, m.created_at)
-        .Bind(7, json_text);
-    if (auto s = st->Run(); !s) {
-      return Fail(s.error().code, s.error().message + " (mission " + m.mission_id + ")");
+    const std::string& json_text = json.Render(m);
+    int rc = SQLITE_OK;
+    for (const int r :
+         {text(1, m.mission_id), text(2, m.signal_id), text(3, m.user_id),
+          text(4, missions::ToString(m.status)), sqlite3_bind_int64(raw, 5, m.expires_at),
+          sqlite3_bind_int64(raw, 6, m.created_at), text(7, json_text)}) {
+      if (rc == SQLITE_OK) rc = r;
     }
+    if (rc == SQLITE_OK) rc = sqlite3_step(raw);
+    if (rc != SQLITE_DONE) {
+      // A failed step leaves the statement to be reset; the finalize below does it.
+      return tl::unexpected(SqlError(db, rc, "insert mission " + m.mission_id));
+    }
+    sqlite3_reset(raw);
   }
   return Ok();
 }

@@ -18,7 +18,10 @@
 namespace bitten::store {
 
 // Inserts every mission with one prepared statement (a fan-out of 100k rows runs in one work).
-// Any failure fails the whole call (the Writer then rolls the work back to its savepoint).
+// The JSON members a signal's missions share (symbol .. tp_pips) are rendered once per run of
+// missions with the same values; the row text is the same as rendering each row in full. Any
+// failure fails the whole call, naming the mission (the Writer then rolls the work back to its
+// savepoint).
 Status InsertMissions(Txn& txn, const std::vector<missions::Mission>& missions);
 // Sets the status of one mission; "mission_not_found" when there is none.
 Status SetMissionStatus(Txn& txn, std::string_view mission_id, missions::MissionStatus status);

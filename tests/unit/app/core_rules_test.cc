@@ -315,6 +315,38 @@ TEST_F(CoreRulesTest, SimultaneousFiresNeverExceedMaxOpenPositions) {
   EXPECT_EQ(Count("SELECT COUNT(*) FROM fires"), 2);
 }
 
+// A terminal whose command queue is full (its EA claims nothing) gets no accepted fire whose
+// command could not be queued: the fire is refused before the commit, in words, and nothing of it
+// is stored; every fire accepted before is in the store and queued for the terminal.
+TEST_F(CoreRulesTest, AFullCommandQueueRefusesTheFireBeforeItsCommit) {
+  Fang().fires_per_day = 5000;
+  Fang().max_open = 5000;
+  Fang().daily_loss_cap_pct = 100;
+  constexpr int kQueue = 1000;  // the transports' commands per terminal
+  const auto ids = StartWithMissions("fang", kQueue + 1, 0.01);
+  const std::string token = TokenFor("fang");
+  auto fire = [&](const std::string& id) {
+    return ToReply(
+        http_->Send("POST", "/api/fire", json{{"mission_id", id}}.dump(),
+                    {{"Content-Type", "application/json"}, {"Authorization", "Bearer " + token}}));
+  };
+  int accepted = 0;
+  for (int i = 0; i < kQueue; ++i) {
+    Reply r = fire(ids[static_cast<std::size_t>(i)]);
+    if (r.status == 202) ++accepted;
+  }
+  ASSERT_EQ(accepted, kQueue);  // the simulated clock stands still: the heartbeat stays fresh
+  Reply last = fire(ids.back());
+  EXPECT_EQ(last.status, 503) << last.body.dump();
+  EXPECT_EQ(last.body["error"]["code"], "terminal_offline");
+  EXPECT_NE(last.body["error"]["message"].get<std::string>().find("1000 orders waiting"),
+            std::string::npos)
+      << last.body.dump();
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM fires"), kQueue);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM fires WHERE mission_id = '" + ids.back() + "'"), 0);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM missions WHERE status = 'fired'"), kQueue);
+}
+
 TEST_F(CoreRulesTest, SimultaneousFiresNeverExceedTheDailyLossCap) {
   // Cap 8.5 % of 10,000 = 850 USD; each mission risks 300: two fit (600), a third would be 900.
   Fang().fires_per_day = 50;
