@@ -28,11 +28,15 @@ using namespace bitten;
 int main(int argc, char** argv) {
   CLI::App app("Seed a store file for the fire benchmarks");
   std::string db_path, terminal = "t1", dev_secret_hex, out_path;
-  long users = 0, per_user = 0;
+  long users = 0, per_user = 0, terminals = 0;
   app.add_option("--db", db_path, "SQLite store file")->required();
   app.add_option("--users", users, "Users to create")->required();
   app.add_option("--missions", per_user, "Pending missions per user")->required();
   app.add_option("--terminal", terminal, "terminal_id of every user");
+  app.add_option("--terminals", terminals,
+                 "Spread the users over terminals <terminal>-1..N, round robin (the ids `bitten "
+                 "paper-bridge --terminals N` runs); 0 = every user on --terminal")
+      ->check(CLI::Range(0, 1000));
   app.add_option("--dev-secret", dev_secret_hex, "auth.dev_login_secret_hex (for --out tokens)");
   app.add_option("--out", out_path, "Where to write '<token> <mission_id>' lines");
   CLI11_PARSE(app, argc, argv);
@@ -83,7 +87,7 @@ int main(int argc, char** argv) {
       u.user_id = NewUuidV7(clock);
       u.name = "bench" + std::to_string(i);
       u.tier = missions::Tier::kFang;
-      u.terminal_id = terminal;
+      u.terminal_id = terminals > 0 ? terminal + "-" + std::to_string(i % terminals + 1) : terminal;
       u.created_at = now;
       user_ids.push_back(u.user_id);
       for (long k = 0; k < per_user; ++k) {

@@ -7,10 +7,12 @@
 #
 # Environment: DURATION (seconds per wrk run, default 5), THREADS (wrk threads, default 2),
 # CONNECTIONS (peak runs, default 32), USERS / MISSIONS (seeded users and missions per user,
-# default 200 x 400 = 80,000 missions, used in 8 slices), SKIP_MEMORY=1 (skip the 1M-user run).
+# default 200 x 400 = 80,000 missions, used in 8 slices), TERMINALS (default 20), SKIP_MEMORY=1
+# (skip the 1M-user run).
 #
-# Steps: seed a store (users on terminal t1, pending missions, dev tokens) -> start the server and a
-# paper bridge for t1 (it keeps the terminal online and executes the commands) -> wrk GET /healthz
+# Steps: seed a store (users spread over TERMINALS terminals t-1..t-N, pending missions, dev
+# tokens) -> start the server and one paper bridge process running every terminal (it keeps them
+# online and executes the commands) -> wrk GET /healthz
 # (reference) -> wrk POST /api/fire on fresh missions (each mission fired once: 202) -> wrk POST
 # /api/fire on missions already fired (200 duplicate) -> plain wrk is closed-loop (wrk2 is not
 # packaged in Debian 12), so "half the peak rate" is approached by lowering the connection count
@@ -25,6 +27,7 @@ THREADS=${THREADS:-2}
 CONNECTIONS=${CONNECTIONS:-32}
 USERS=${USERS:-200}
 MISSIONS=${MISSIONS:-400}
+TERMINALS=${TERMINALS:-20}
 for b in "$BITTEN" "$SEED"; do
   [ -x "$b" ] || { echo "bench-fire: $b not built (cmake --build $BUILD --target bitten bench_seed)" >&2; exit 2; }
 done
@@ -65,12 +68,19 @@ max_open = 1000000
 daily_loss_cap_pct = 100.0
 auto_fire = false
 may_fire_rapid = true
+TOML
+  # $TERMINALS terminals t-1..t-N (users spread round robin by bench_seed), one paper bridge
+  # process runs them all: the fire rate is the server's, not one terminal's command queue
+  # (1,000 commands waiting per terminal, after which fires to it are refused with 503).
+  for i in $(seq 1 "$TERMINALS"); do
+    cat >> "$TMP/bitten.toml" <<TOML
 [[terminals]]
-terminal_id = "t1"
+terminal_id = "t-$i"
 secret_hex = "$SECRET"
-dir = "$TMP/t1"
+dir = "$TMP/t/t-$i"
 heartbeat_ttl_ms = 10000
 TOML
+  done
 }
 
 wait_up() { # [$1 = seconds, default 10]
@@ -95,16 +105,16 @@ summarize() { # $1 = label, $2 = wrk output file
 }
 
 echo "== setup: $USERS users x $MISSIONS missions, wrk -t$THREADS, ${DURATION}s per run, $(nproc) cores, $(date -u '+%F %T') UTC, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-mkdir -p "$TMP/t1"
-"$SEED" --db "$TMP/bitten.db" --users "$USERS" --missions "$MISSIONS" --terminal t1 \
-  --dev-secret "$DEV" --out "$TMP/missions.txt"
+mkdir -p "$TMP/t"
+"$SEED" --db "$TMP/bitten.db" --users "$USERS" --missions "$MISSIONS" --terminal t \
+  --terminals "$TERMINALS" --dev-secret "$DEV" --out "$TMP/missions.txt"
 TOTAL=$(wc -l < "$TMP/missions.txt")
 write_config "$TMP/bitten.db"
 "$BITTEN" serve --config "$TMP/bitten.toml" > "$TMP/server.log" 2>&1 &
 SERVER=$!
 PIDS+=("$SERVER")
 wait_up 120  # recovery reads every pending mission (160,000 with MISSIONS=800)
-"$BITTEN" paper-bridge --dir "$TMP/t1" --terminal t1 --secret "$SECRET" --server "$BASE" \
+"$BITTEN" paper-bridge --dir "$TMP/t" --terminal t --terminals "$TERMINALS" --secret "$SECRET" --server "$BASE" \
   --symbol EURUSD --speed 1 --heartbeat-ms 500 --log-level warn > "$TMP/bridge.log" 2>&1 &
 PIDS+=("$!")
 # The terminal is online once a heartbeat has arrived.
@@ -119,7 +129,19 @@ summarize "GET /healthz (reference)" "$TMP/healthz.txt"
 # flagged and its total req/s and latencies are not the fire figure.
 OFFSET=0
 SLICE=$(( TOTAL / 8 ))
+# Between runs: wait (up to 60 s) until the paper terminals have claimed every command and the
+# store writer's queue is empty, so that a run does not pay for the previous run's executions.
+drain() {
+  for _ in $(seq 1 600); do
+    local left
+    left=$(curl -fsS "$BASE/metrics" | awk '/^bitten_terminal_command_queue\{/ {q += $2} /^bitten_store_queue_depth / {q += $2} END {print q + 0}')
+    [ "$left" = 0 ] && return 0
+    sleep 0.1
+  done
+  echo "   (not drained after 60 s: $left commands and works still waiting)"
+}
 fire_run() { # $1 = label, $2 = connections, $3 = count of missions, $4 = output file
+  drain
   local t=$THREADS
   [ "$2" -lt "$t" ] && t=$2
   wrk -t"$t" -c"$2" -d"${DURATION}s" --latency -s scripts/bench-fire.lua "$BASE/api/fire" \
@@ -171,7 +193,7 @@ if [ "${SKIP_MEMORY:-0}" != 1 ]; then
     set -- $run
     rm -f "$TMP/mem.db"*
     if [ "$1" -gt 0 ]; then
-      /usr/bin/time -f "   seeding $1 users x $2 missions: %e s" "$SEED" --db "$TMP/mem.db" --users "$1" --missions "$2"
+      /usr/bin/time -f "   seeding $1 users x $2 missions: %e s" "$SEED" --db "$TMP/mem.db" --users "$1" --missions "$2" --terminal t --terminals "$TERMINALS"
     fi
     write_config "$TMP/mem.db"
     START=$(date +%s.%N)
