@@ -1570,25 +1570,26 @@ void Core::DoFire(const User& user, const std::string& mission_id, ReplyFn reply
 void Core::SubmitFire(store::Writer::Work work, std::shared_ptr<store::FireInsert> result,
                       std::string user_id, std::string mission_id, ReplyFn reply,
                       std::function<void(Status, ReplyFn)> on_core) {
-  // As Submit, with one hop less on the accepted path: the writer's Done posts the core's
-  // bookkeeping first and then answers 202 itself (the Responder is thread-safe), instead of the
-  // answer waiting for the core thread. The post comes before the answer, and the core runs its
-  // posts in order, so anything the trader sends after the 202 sees the fire (a second fire of the
-  // mission is a duplicate, the mission reads "fired"). Refusals and failures go to `on_core`.
+  // As Submit, with the accepted path separate: on the core thread, AcceptedFire (the fire joins
+  // the core's state and its command is queued for the terminal) runs first, then the 202 is
+  // sent. So a trader who has the 202 has a command on its way, whatever happens next (an
+  // answer sent from the writer thread, one hop earlier, let a test's clock jump past the
+  // command's delivery deadline before the command was queued: docs/performance.md "Session 4").
+  // Refusals and failures go to `on_core`.
   in_flight_works_.fetch_add(1);
   writer_.Submit(std::move(work), [this, result = std::move(result), user_id = std::move(user_id),
                                    mission_id = std::move(mission_id), reply = std::move(reply),
                                    on_core = std::move(on_core)](Status s) mutable {
     if (s && result->inserted) {
-      const Fire f = result->fire;
-      boost::asio::post(io_, [this, f, user_id, mission_id] {
-        AcceptedFire(f, user_id, mission_id);
-        in_flight_works_.fetch_sub(1);
-      });
-      reply(CoreReply{202, json{{"fire_id", f.fire_id},
-                                {"mission_id", f.mission_id},
-                                {"status", "fired"},
-                                {"fired_at", f.fired_at}}});
+      boost::asio::post(
+          io_, [this, f = result->fire, user_id, mission_id, reply = std::move(reply)]() mutable {
+            AcceptedFire(f, user_id, mission_id);
+            reply(CoreReply{202, json{{"fire_id", f.fire_id},
+                                      {"mission_id", f.mission_id},
+                                      {"status", "fired"},
+                                      {"fired_at", f.fired_at}}});
+            in_flight_works_.fetch_sub(1);
+          });
       return;
     }
     boost::asio::post(io_, [this, on_core = std::move(on_core), reply = std::move(reply),
@@ -1610,7 +1611,7 @@ void Core::AcceptedFire(const Fire& f, const std::string& user_id, const std::st
   ++stats_.fires_accepted;
   counters_.AddFire(user_id, f.fired_at);
   AdoptFire(f, MissionStatus::kFired);
-  // Only now, after the commit (and the answer), does the command leave for the terminal.
+  // Only now, after the commit (and before the answer), does the command leave for the terminal.
   auto it = missions_.find(mission_id);
   if (it != missions_.end()) {
     SendCommand(f, it->second.mission);

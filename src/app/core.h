@@ -327,8 +327,8 @@ class Core {
   void Post(F&& fn);
   // Store submit that the core counts (Stop waits for the Done) and whose Done runs on the core.
   void Submit(store::Writer::Work work, std::function<void(Status)> on_core);
-  // A fire's store work (DoFire): an accepted fire is answered 202 from the writer's Done, after
-  // AcceptedFire is posted to the core; any other outcome goes to `on_core` on the core thread.
+  // A fire's store work (DoFire): an accepted fire runs AcceptedFire (its command is queued) and
+  // is then answered 202, on the core thread; any other outcome goes to `on_core` there.
   void SubmitFire(store::Writer::Work work, std::shared_ptr<store::FireInsert> result,
                   std::string user_id, std::string mission_id, ReplyFn reply,
                   std::function<void(Status, ReplyFn)> on_core);
