@@ -48,8 +48,9 @@ Result<std::optional<OutboxMessage>> QueryOne(const Database& db, const std::str
 
 Status UpdateOne(Txn& txn, const char* sql, std::int64_t id,
                  const std::function<void(Statement&)>& bind) {
-  auto st = Statement::Prepare(txn.handle(), sql);
-  if (!st) return tl::unexpected(st.error());
+  auto cached = txn.Cached(sql);
+  if (!cached) return tl::unexpected(cached.error());
+  Statement* st = *cached;  // the writer's prepared statement (Txn::Cached)
   st->Bind(1, id);
   bind(*st);
   if (auto s = st->Run(); !s) return s;
@@ -72,12 +73,12 @@ std::optional<OutboxStatus> ParseOutboxStatus(std::string_view s) {
 }
 
 Result<std::optional<std::int64_t>> EnqueueOutbox(Txn& txn, const OutboxMessage& m) {
-  auto st = Statement::Prepare(
-      txn.handle(),
+  auto cached = txn.Cached(
       "INSERT INTO outbox(priority, chat_id, method, payload, dedup_key, status, attempts, "
       "not_before, created_at) VALUES (?1, ?2, ?3, ?4, ?5, 'pending', 0, ?6, ?7) "
       "ON CONFLICT(dedup_key) DO NOTHING");
-  if (!st) return tl::unexpected(st.error());
+  if (!cached) return tl::unexpected(cached.error());
+  Statement* st = *cached;  // the writer's prepared statement (Txn::Cached)
   st->Bind(1, m.priority)
       .Bind(2, m.chat_id)
       .Bind(3, m.method)

@@ -7,11 +7,11 @@ namespace bitten::store {
 Result<bool> InsertResult(Txn& txn, std::string_view terminal_id, std::int64_t seq,
                           std::string_view fire_id, std::string_view type, std::string_view line,
                           TimeMs now) {
-  auto st = Statement::Prepare(
-      txn.handle(),
+  auto cached = txn.Cached(
       "INSERT INTO results(terminal_id, seq, fire_id, type, line, received_at) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(terminal_id, seq) DO NOTHING");
-  if (!st) return tl::unexpected(st.error());
+  if (!cached) return tl::unexpected(cached.error());
+  Statement* st = *cached;  // the writer's prepared statement (Txn::Cached)
   st->Bind(1, terminal_id)
       .Bind(2, seq)
       .BindTextOrNull(3, fire_id)

@@ -6,8 +6,9 @@ namespace bitten::store {
 namespace {
 
 Status SetFlag(Txn& txn, const char* sql, std::string_view user_id, bool on) {
-  auto st = Statement::Prepare(txn.handle(), sql);
-  if (!st) return tl::unexpected(st.error());
+  auto cached = txn.Cached(sql);
+  if (!cached) return tl::unexpected(cached.error());
+  Statement* st = *cached;  // the writer's prepared statement (Txn::Cached)
   st->Bind(1, user_id).Bind(2, on ? 1 : 0);
   if (auto s = st->Run(); !s) return s;
   if (st->changes() == 0) {

@@ -55,8 +55,9 @@ Result<std::optional<missions::User>> QueryOne(const Database& db, const std::st
 // Runs an UPDATE of one user; "user_not_found" when no row matched.
 Status UpdateOne(Txn& txn, const char* sql, std::string_view user_id,
                  const std::function<void(Statement&)>& bind) {
-  auto st = Statement::Prepare(txn.handle(), sql);
-  if (!st) return tl::unexpected(st.error());
+  auto cached = txn.Cached(sql);
+  if (!cached) return tl::unexpected(cached.error());
+  Statement* st = *cached;  // the writer's prepared statement (Txn::Cached)
   bind(*st);
   st->Bind(1, user_id);
   if (auto s = st->Run(); !s) return s;
@@ -69,11 +70,11 @@ Status UpdateOne(Txn& txn, const char* sql, std::string_view user_id,
 }  // namespace
 
 Status InsertUser(Txn& txn, const missions::User& user) {
-  auto st = Statement::Prepare(
-      txn.handle(),
+  auto cached = txn.Cached(
       "INSERT INTO users(user_id, telegram_id, name, tier, terminal_id, xp, created_at, json) "
       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, '{}')");
-  if (!st) return tl::unexpected(st.error());
+  if (!cached) return tl::unexpected(cached.error());
+  Statement* st = *cached;  // the writer's prepared statement (Txn::Cached)
   st->Bind(1, user.user_id);
   if (user.telegram_id == 0) {
     st->BindNull(2);

@@ -6,11 +6,11 @@
 namespace bitten::store {
 
 Result<bool> AwardXp(Txn& txn, const XpEntry& entry) {
-  auto st = Statement::Prepare(
-      txn.handle(),
+  auto cached = txn.Cached(
       "INSERT INTO xp_ledger(user_id, fire_id, reason, points, at) VALUES (?1, ?2, ?3, ?4, ?5) "
       "ON CONFLICT(user_id, fire_id, reason) DO NOTHING");
-  if (!st) return tl::unexpected(st.error());
+  if (!cached) return tl::unexpected(cached.error());
+  Statement* st = *cached;  // the writer's prepared statement (Txn::Cached)
   st->Bind(1, entry.user_id)
       .Bind(2, entry.fire_id)
       .Bind(3, entry.reason)
