@@ -250,31 +250,9 @@ Result<json> ReadJournal(const store::Database& db, std::string_view id, int lim
     for (const store::JournalEvent& je : *trace) events.push_back(EventJson(je));
     return json{{"id", id}, {"events", std::move(events)}};
   }
-  auto st = store::Statement::Prepare(
-      db.handle(),
-      "SELECT seq, event_id, time, type, COALESCE(signal_id, ''), COALESCE(mission_id, ''), "
-      "COALESCE(fire_id, ''), COALESCE(user_id, ''), COALESCE(terminal_id, ''), payload, hash "
-      "FROM journal ORDER BY seq DESC LIMIT ?1");
-  if (!st) return tl::unexpected(st.error());
-  st->Bind(1, limit);
-  for (;;) {
-    auto row = st->Step();
-    if (!row) return tl::unexpected(row.error());
-    if (!*row) break;
-    store::JournalEvent je;
-    je.seq = st->Int(0);
-    je.event_id = st->Text(1);
-    je.event.time = st->Int(2);
-    je.event.type = st->Text(3);
-    je.event.signal_id = st->Text(4);
-    je.event.mission_id = st->Text(5);
-    je.event.fire_id = st->Text(6);
-    je.event.user_id = st->Text(7);
-    je.event.terminal_id = st->Text(8);
-    je.event.payload = json::parse(st->Text(9), nullptr, false);
-    je.hash = st->Text(10);
-    events.push_back(EventJson(je));
-  }
+  auto recent = store::RecentJournal(db, limit);
+  if (!recent) return tl::unexpected(recent.error());
+  for (const store::JournalEvent& je : *recent) events.push_back(EventJson(je));
   return json{{"id", ""}, {"events", std::move(events)}};
 }
 

@@ -57,12 +57,6 @@ bool IsStoreFailure(const Error& e) {
          e.code == "store_sql" || e.code == "store_corrupt";
 }
 
-CoreReply StoreUnavailable(const Error& e) {
-  return ErrorReply(
-      503, "store_unavailable",
-      "The database cannot take writes right now (" + e.code + "); nothing was done.");
-}
-
 json FireJson(const Fire& f) {
   return {{"fire_id", f.fire_id},
           {"mission_id", f.mission_id},
@@ -130,18 +124,6 @@ Result<venom::Signal> SignalFromJson(const json& j) {
   } catch (const json::exception& e) {
     return Fail("store_corrupt", std::string("stored signal JSON unreadable: ") + e.what());
   }
-}
-
-store::OutboxMessage OutboxRow(const telegram::OutMessage& msg, int tg_priority,
-                               std::string dedup_key, TimeMs now) {
-  store::OutboxMessage row;
-  row.priority = kOutboxPriorityBase - tg_priority;  // store: lower first
-  row.chat_id = msg.params.value("chat_id", std::int64_t{0});
-  row.method = msg.method;
-  row.payload = msg.params.dump();
-  row.dedup_key = std::move(dedup_key);
-  row.created_at = now;
-  return row;
 }
 
 Status Enqueue(store::Txn& txn, const telegram::OutMessage& msg, int priority, std::string key,
@@ -428,6 +410,24 @@ Status QueueGroupAlertEdit(store::Txn& txn, const TelegramConfig& tg, const std:
 CoreReply ErrorReply(int status, std::string code, std::string message) {
   return CoreReply{status,
                    json{{"error", {{"code", std::move(code)}, {"message", std::move(message)}}}}};
+}
+
+CoreReply StoreUnavailable(const Error& e) {
+  return ErrorReply(
+      503, "store_unavailable",
+      "The database cannot take writes right now (" + e.code + "); nothing was done.");
+}
+
+store::OutboxMessage OutboxRow(const telegram::OutMessage& msg, int tg_priority,
+                               std::string dedup_key, TimeMs now) {
+  store::OutboxMessage row;
+  row.priority = kOutboxPriorityBase - tg_priority;  // store: lower first
+  row.chat_id = msg.params.value("chat_id", std::int64_t{0});
+  row.method = msg.method;
+  row.payload = msg.params.dump();
+  row.dedup_key = std::move(dedup_key);
+  row.created_at = now;
+  return row;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -74,6 +74,8 @@ using ReplyFn = std::function<void(CoreReply)>;
 
 // {"error":{"code","message"}} with HttpStatusFor-style status.
 CoreReply ErrorReply(int status, std::string code, std::string message);
+// 503 store_unavailable: the store took nothing (a write failed or the writer is stopped).
+CoreReply StoreUnavailable(const Error& e);
 
 // `reply` wrapped so that the answer is counted by outcome and timed from now in `metrics`, and
 // logged at debug level with mission_id, fire_id, outcome and latency_us as log context fields

@@ -37,22 +37,6 @@ Status AppendOrFail(store::Txn& txn, const store::Event& e) {
   return Ok();
 }
 
-CoreReply StoreFailed(const Error& e) {
-  return ErrorReply(503, "store_unavailable", "The store could not record this: " + e.message);
-}
-
-store::OutboxMessage Row(const telegram::OutMessage& msg, int tg_priority, std::string key,
-                         TimeMs now) {
-  store::OutboxMessage row;
-  row.priority = kOutboxPriorityBase - tg_priority;
-  row.chat_id = msg.params.value("chat_id", std::int64_t{0});
-  row.method = msg.method;
-  row.payload = msg.params.dump();
-  row.dedup_key = std::move(key);
-  row.created_at = now;
-  return row;
-}
-
 json ShieldJson(const venom::Shield& s) {
   return {{"score", s.score},
           {"band", venom::ToString(s.band)},
@@ -194,7 +178,7 @@ void Core::AdminSetEnginePaused(std::string admin, bool paused, ReplyFn reply) {
           return AppendOrFail(txn, e);
         },
         [this, admin, paused, reply](Status s) {
-          if (!s) return reply(StoreFailed(s.error()));
+          if (!s) return reply(StoreUnavailable(s.error()));
           engine_paused_ = paused;
           spdlog::warn("engine {} by {}", paused ? "paused" : "resumed", admin);
           reply(CoreReply{200, json{{"paused", engine_paused_}}});
@@ -213,7 +197,7 @@ void Core::AdminSetKillSwitch(std::string admin, bool on, ReplyFn reply) {
           return AppendOrFail(txn, e);
         },
         [this, admin, on, reply](Status s) {
-          if (!s) return reply(StoreFailed(s.error()));
+          if (!s) return reply(StoreUnavailable(s.error()));
           kill_switch_ = on;
           spdlog::warn("kill switch {} by {}", on ? "on" : "off", admin);
           // Pending missions show whether they can be fired: tell the HUDs.
@@ -269,7 +253,7 @@ void Core::AdminCancelSignal(std::string admin, std::string signal_id, ReplyFn r
           return AppendOrFail(txn, e);
         },
         [this, signal_id, moved, reply](Status s) {
-          if (!s) return reply(StoreFailed(s.error()));
+          if (!s) return reply(StoreUnavailable(s.error()));
           json ids = json::array();
           for (const std::string& id : *moved) {
             ids.push_back(id);
@@ -304,7 +288,7 @@ void Core::AdminSetUserTier(std::string admin, std::string user_id, missions::Ti
           return AppendOrFail(txn, e);
         },
         [this, user_id, tier, reply](Status s) {
-          if (!s) return reply(StoreFailed(s.error()));
+          if (!s) return reply(StoreUnavailable(s.error()));
           auto u = users_.find(user_id);
           if (u == users_.end()) {
             return reply(ErrorReply(404, "user_not_found", "There is no user " + user_id + "."));
@@ -337,8 +321,8 @@ void Core::AdminResendAlert(std::string admin, std::string signal_id, ReplyFn re
     const std::string suffix = ":" + std::to_string(now);
     if (tg.group_chat_id != 0) {
       telegram::AlertTarget target{tg.group_chat_id, tg.bot_username, tg.webapp_short_name};
-      rows.push_back(Row(telegram::GroupAlert(AlertViewOf(sig->second.signal), target),
-                         telegram::kPriorityAlert, "resend:" + signal_id + suffix, now));
+      rows.push_back(OutboxRow(telegram::GroupAlert(AlertViewOf(sig->second.signal), target),
+                               telegram::kPriorityAlert, "resend:" + signal_id + suffix, now));
     }
     int dms = 0;
     for (const auto& [id, lm] : missions_) {
@@ -346,8 +330,9 @@ void Core::AdminResendAlert(std::string admin, std::string signal_id, ReplyFn re
         continue;
       auto u = users_.find(lm.mission.user_id);
       if (u == users_.end() || u->second.telegram_id == 0) continue;
-      rows.push_back(Row(telegram::MissionDm(DmViewOf(lm.mission), u->second.telegram_id, hud_url_),
-                         telegram::kPriorityMission, "resend-dm:" + id + suffix, now));
+      rows.push_back(
+          OutboxRow(telegram::MissionDm(DmViewOf(lm.mission), u->second.telegram_id, hud_url_),
+                    telegram::kPriorityMission, "resend-dm:" + id + suffix, now));
       ++dms;
     }
     const bool group = tg.group_chat_id != 0;
@@ -364,7 +349,7 @@ void Core::AdminResendAlert(std::string admin, std::string signal_id, ReplyFn re
           return AppendOrFail(txn, e);
         },
         [this, signal_id, group, dms, reply](Status s) {
-          if (!s) return reply(StoreFailed(s.error()));
+          if (!s) return reply(StoreUnavailable(s.error()));
           if (wake_outbox_) wake_outbox_();
           reply(CoreReply{200, json{{"signal_id", signal_id}, {"group", group}, {"dms", dms}}});
         });
@@ -403,7 +388,7 @@ void Core::AdminRotateTerminalSecret(std::string admin, std::string terminal_id,
           return AppendOrFail(txn, e);
         },
         [this, terminal_id, secret, hex, in_config, reply](Status s) {
-          if (!s) return reply(StoreFailed(s.error()));
+          if (!s) return reply(StoreUnavailable(s.error()));
           auto t = terminals_.find(terminal_id);
           if (t != terminals_.end()) {
             t->second.secret = secret;

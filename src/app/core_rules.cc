@@ -6,6 +6,7 @@
 #include <boost/asio/post.hpp>
 
 #include "app/core.h"
+#include "app/core_telegram.h"
 #include "app/outbox_adapter.h"
 #include "base/format.h"
 #include "missions/sizing.h"
@@ -151,14 +152,8 @@ void Core::TellAutoFire(const std::string& user_id, const std::string& mission_i
         if (!r) return tl::unexpected(r.error());
         if (chat == 0) return Ok();
         const telegram::OutMessage msg = telegram::PlainText(chat, text);
-        store::OutboxMessage row;
-        row.priority = kOutboxPriorityBase - telegram::kPriorityResult;
-        row.chat_id = chat;
-        row.method = msg.method;
-        row.payload = msg.params.dump();
-        row.dedup_key = "autofire:" + mission_id;
-        row.created_at = now;
-        auto q = store::EnqueueOutbox(txn, row);
+        auto q = store::EnqueueOutbox(
+            txn, OutboxRow(msg, telegram::kPriorityResult, "autofire:" + mission_id, now));
         if (!q) return tl::unexpected(q.error());
         return Ok();
       },

@@ -39,5 +39,9 @@ int AlertCountdownMinutes(TimeMs expires_at, TimeMs now);
 // console's re-send build the same text from these; defined in core.cc).
 telegram::AlertView AlertViewOf(const venom::Signal& s);
 telegram::MissionDmView DmViewOf(const missions::Mission& m);
+// The outbox row of a Telegram message (store priority kOutboxPriorityBase - `tg_priority`, lower
+// first; defined in core.cc).
+store::OutboxMessage OutboxRow(const telegram::OutMessage& msg, int tg_priority,
+                               std::string dedup_key, TimeMs now);
 
 }  // namespace bitten::app

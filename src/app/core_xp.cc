@@ -9,6 +9,7 @@
 #include <cstdlib>
 
 #include "app/core.h"
+#include "app/core_telegram.h"
 #include "app/outbox_adapter.h"
 #include "base/format.h"
 #include "missions/stats.h"
@@ -94,14 +95,8 @@ Result<XpResult> AwardXpForResult(store::Txn& txn, const missions::Fire& fire,
     const telegram::OutMessage msg = telegram::PlainText(
         telegram_id, fmt::format("⭐ {}\nTotal {} XP · level {} · {}", words, out.total, level,
                                  missions::RankForLevel(level)));
-    store::OutboxMessage row;
-    row.priority = kOutboxPriorityBase - telegram::kPriorityResult;
-    row.chat_id = telegram_id;
-    row.method = msg.method;
-    row.payload = msg.params.dump();
-    row.dedup_key = "xp:" + fire.fire_id + ":fill";
-    row.created_at = now;
-    auto q = store::EnqueueOutbox(txn, row);
+    auto q = store::EnqueueOutbox(
+        txn, OutboxRow(msg, telegram::kPriorityResult, "xp:" + fire.fire_id + ":fill", now));
     if (!q) return tl::unexpected(q.error());
   }
   return out;

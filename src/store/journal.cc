@@ -235,6 +235,21 @@ Result<std::vector<JournalEvent>> TraceJournal(const Database& db, std::string_v
   return out;
 }
 
+Result<std::vector<JournalEvent>> RecentJournal(const Database& db, int limit) {
+  auto rows = QueryRows<Row>(
+      db.handle(), std::string(kSelect) + "ORDER BY seq DESC LIMIT ?1",
+      [&](Statement& st) { st.Bind(1, limit); }, ReadRow);
+  if (!rows) return tl::unexpected(rows.error());
+  std::vector<JournalEvent> out;
+  out.reserve(rows->size());
+  for (Row& r : *rows) {
+    r.event.event.payload =
+        nlohmann::json::parse(r.payload_text, nullptr, /*allow_exceptions=*/false);
+    out.push_back(std::move(r.event));
+  }
+  return out;
+}
+
 Result<std::int64_t> JournalHeadSeq(const Database& db) {
   auto rows = QueryRows<std::int64_t>(
       db.handle(), "SELECT COALESCE(MAX(seq), 0) FROM journal", [](Statement&) {},

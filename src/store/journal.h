@@ -71,6 +71,9 @@ Result<VerifyReport> VerifyJournal(const Database& db);
 // their fires, for a mission also its fire's events. Ordered by time, then seq.
 Result<std::vector<JournalEvent>> TraceJournal(const Database& db, std::string_view id);
 
+// The last `limit` events, newest first (payloads parsed; an unreadable one is discarded JSON).
+Result<std::vector<JournalEvent>> RecentJournal(const Database& db, int limit);
+
 // The last event's seq (0 when empty).
 Result<std::int64_t> JournalHeadSeq(const Database& db);
 
