@@ -12,6 +12,7 @@
 #include "app/outbox_adapter.h"
 #include "base/crypto.h"
 #include "base/format.h"
+#include "base/thread_name.h"
 #include "base/uuid.h"
 #include "missions/builder.h"
 #include "missions/fire_rules.h"
@@ -150,7 +151,7 @@ Status Journal(store::Txn& txn, store::Event e) {
 Status QueueAlertEdit(store::Txn& txn, const TelegramConfig& tg, const std::string& signal_id,
                       TimeMs now) {
   if (tg.group_chat_id == 0) return Ok();
-  auto msg_id = store::KvGet(txn.db(), "alert_msg:" + signal_id);
+  auto msg_id = store::KvGet(txn, "alert_msg:" + signal_id);
   if (!msg_id) return tl::unexpected(msg_id.error());
   if (!*msg_id) return Ok();  // not sent yet: the next edit carries the counts
   auto sj = store::GetSignalJson(txn.db(), signal_id);
@@ -671,13 +672,17 @@ void Core::Start() {
     ScheduleHousekeeping();
   });
   thread_ = std::thread([this] {
+    SetThreadName("bitten-core");
     auto guard = boost::asio::make_work_guard(io_);
     io_.run();
   });
 }
 
 void Core::Stop(int drain_ms) {
-  if (!running_.load() || stopping_.exchange(true)) return;
+  if (!running_.load() || stopping_.load()) return;
+  // The offsets reported since the last housekeeping round, saved before the drain below.
+  RunSync([this] { SaveDueResultOffsets(); });
+  if (stopping_.exchange(true)) return;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(drain_ms);
   while (in_flight_works_.load() > 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -720,6 +725,7 @@ void Core::ScheduleHousekeeping() {
 void Core::Housekeeping() {
   const TimeMs now = clock_.NowMs();
   ExpireDue();
+  SaveDueResultOffsets();
   QueueDueAlertEdits(now);
   ExpireAlerts(now);
   if (quotes_.last_tick_at() != 0 && std::llabs(now - quotes_.last_tick_at()) < kLiveTickWindowMs) {
@@ -888,7 +894,9 @@ json Core::MissionJson(const Mission& m) const {
   return missions::HudPayload(m, sig, rules, fire);
 }
 
-void Core::PushMission(const Mission& m) { hub_.Push(m.user_id, "mission", MissionJson(m).dump()); }
+void Core::PushMission(const Mission& m) {
+  if (hub_.Watching(m.user_id)) hub_.Push(m.user_id, "mission", MissionJson(m).dump());
+}
 
 void Core::AdoptFire(const Fire& fire, std::optional<MissionStatus> mission_status) {
   fires_[fire.fire_id] = fire;
@@ -1040,16 +1048,31 @@ void Core::OnResult(std::string terminal, bridge::ResultRecord record, std::stri
 }
 
 void Core::SaveResultOffset(std::string terminal, std::int64_t offset) {
-  Post([this, terminal = std::move(terminal), offset] {
-    Submit(
-        [terminal, offset](store::Txn& txn) -> Status {
-          return store::KvSet(txn, "result_offset:" + terminal, std::to_string(offset));
-        },
-        [terminal](Status s) {
-          if (!s)
-            spdlog::error("saving the result offset of {} failed: {}", terminal, s.error().message);
-        });
-  });
+  // Kept until the next housekeeping round (or Stop), then saved in one work per round: the
+  // transport reports an offset after the results it covers, and those were posted (and their
+  // works submitted) before this, so the saved offset always commits after them. A later save
+  // replaces an earlier one; a crash in between replays at most a round's lines, which the
+  // store's (terminal, seq) check answers as duplicates (bridge/transport.h).
+  Post([this, terminal = std::move(terminal), offset] { offsets_due_[terminal] = offset; });
+}
+
+void Core::SaveDueResultOffsets() {
+  if (offsets_due_.empty()) return;
+  auto due = std::make_shared<std::map<std::string, std::int64_t>>(std::move(offsets_due_));
+  offsets_due_.clear();
+  Submit(
+      [due](store::Txn& txn) -> Status {
+        for (const auto& [terminal, offset] : *due) {
+          CORE_TRY(store::KvSet(txn, "result_offset:" + terminal, std::to_string(offset)));
+        }
+        return Ok();
+      },
+      [due](Status s) {
+        if (!s) {
+          spdlog::error("saving the result offsets of {} terminal(s) failed: {}", due->size(),
+                        s.error().message);
+        }
+      });
 }
 
 void Core::ProcessResults(const std::string& terminal,
@@ -1060,6 +1083,16 @@ void Core::ProcessResults(const std::string& terminal,
     int processed = 0, duplicates = 0;
     std::optional<Error> error;
     ReplyFn reply;
+    // One record settled: the reply goes out with the last one.
+    void Settle() {
+      if (--left != 0 || !reply) return;
+      if (error) {
+        reply(IsStoreFailure(*error) ? StoreUnavailable(*error)
+                                     : ErrorReply(500, error->code, error->message));
+      } else {
+        reply(CoreReply{200, json{{"accepted", processed}, {"duplicates", duplicates}}});
+      }
+    }
   };
   auto tally = std::make_shared<Tally>();
   tally->left = records.size();
@@ -1071,6 +1104,14 @@ void Core::ProcessResults(const std::string& terminal,
   const TimeMs now = clock_.NowMs();
   const TelegramConfig tg = config_.telegram;
   for (auto& [record, line] : records) {
+    if (ResultRemembered(terminal, record.seq)) {
+      // Already committed (the EA reports every result twice: trade_result.txt and POST
+      // /api/report): the same answer as the store's (terminal, seq) check, without a work.
+      ++stats_.results_duplicate;
+      ++tally->duplicates;
+      tally->Settle();
+      continue;
+    }
     struct Outcome {
       bool duplicate = false;
       std::optional<Fire> fire;
@@ -1080,6 +1121,7 @@ void Core::ProcessResults(const std::string& terminal,
       bool closed = false;
       XpResult xp;
       std::optional<Mission> mission;
+      bool messaged = false;  // the trader has Telegram: the work may have queued messages
     };
     auto out = std::make_shared<Outcome>();
     Submit(
@@ -1096,7 +1138,7 @@ void Core::ProcessResults(const std::string& terminal,
           e.fire_id = r.fire_id;
           e.payload = json::parse(line, nullptr, false);
           if (e.payload.is_discarded()) e.payload = json{{"line", line}};
-          auto fire = store::GetFire(txn.db(), r.fire_id);
+          auto fire = store::GetFire(txn, r.fire_id);
           if (!fire) return tl::unexpected(fire.error());
           if (!*fire || (*fire)->terminal_id != terminal) {
             e.type = "result_unmatched";
@@ -1110,18 +1152,19 @@ void Core::ProcessResults(const std::string& terminal,
           if (eff.mission_status) {
             CORE_TRY(store::SetMissionStatus(txn, eff.fire.mission_id, *eff.mission_status));
           }
-          auto mission = store::GetMission(txn.db(), eff.fire.mission_id);
+          auto mission = store::GetMission(txn, eff.fire.mission_id);
           if (!mission) return tl::unexpected(mission.error());
           if (*mission) e.signal_id = (*mission)->signal_id;
           CORE_TRY(Journal(txn, e));
 
           // Messages: the trader hears about the result; the group alert shows the counts.
-          auto user = store::GetUser(txn.db(), eff.fire.user_id);
+          auto user = store::GetUser(txn, eff.fire.user_id);
           if (!user) return tl::unexpected(user.error());
           if (*user) {
             auto xp = AwardXpForResult(txn, eff.fire, r.type, (*user)->telegram_id, now);
             if (!xp) return tl::unexpected(xp.error());
             out->xp = std::move(*xp);
+            out->messaged = (*user)->telegram_id != 0;
           }
           if (*mission && *user && (*user)->telegram_id != 0) {
             const Mission& m = **mission;
@@ -1192,29 +1235,32 @@ void Core::ProcessResults(const std::string& terminal,
                   (type == bridge::ResultType::kFill || type == bridge::ResultType::kClose)) {
                 AlertEditDue(out->mission->signal_id);
               }
-              if (type == bridge::ResultType::kFill) {
+              if (hub_.Watching(out->user_id) && type == bridge::ResultType::kFill) {
                 hub_.Push(out->user_id, "fill", FireJson(*out->fire).dump());
-              } else if (type == bridge::ResultType::kClose) {
+              } else if (hub_.Watching(out->user_id) && type == bridge::ResultType::kClose) {
                 json j = FireJson(*out->fire);
                 j["profit"] = out->fire->profit;
                 j["close_reason"] = out->fire->close_reason;
                 hub_.Push(out->user_id, "close", j.dump());
               }
             }
-            if (wake_outbox_) wake_outbox_();
+            if (out->messaged && wake_outbox_) wake_outbox_();
           }
-          if (--tally->left == 0 && tally->reply) {
-            if (tally->error) {
-              tally->reply(IsStoreFailure(*tally->error)
-                               ? StoreUnavailable(*tally->error)
-                               : ErrorReply(500, tally->error->code, tally->error->message));
-            } else {
-              tally->reply(CoreReply{
-                  200, json{{"accepted", tally->processed}, {"duplicates", tally->duplicates}}});
-            }
-          }
+          if (s) RememberResult(terminal, seq);
+          tally->Settle();
         });
   }
+}
+
+void Core::RememberResult(const std::string& terminal, std::int64_t seq) {
+  std::set<std::int64_t>& done = results_done_[terminal];
+  done.insert(seq);
+  if (done.size() > kResultsRemembered) done.erase(done.begin());
+}
+
+bool Core::ResultRemembered(const std::string& terminal, std::int64_t seq) const {
+  auto it = results_done_.find(terminal);
+  return it != results_done_.end() && it->second.contains(seq);
 }
 
 void Core::OnDelivered(std::string terminal, std::string fire_id, TimeMs at) {
@@ -1228,7 +1274,7 @@ void Core::OnDelivered(std::string terminal, std::string fire_id, TimeMs at) {
     auto out = std::make_shared<Outcome>();
     Submit(
         [terminal, fire_id, at, out](store::Txn& txn) -> Status {
-          auto fire = store::GetFire(txn.db(), fire_id);
+          auto fire = store::GetFire(txn, fire_id);
           if (!fire) return tl::unexpected(fire.error());
           store::Event e;
           e.type = "command_delivered";
@@ -1521,7 +1567,7 @@ void Core::DoFire(const User& user, const std::string& mission_id, ReplyFn reply
                                                      MissionStatus::kFired);
         if (!cas) return tl::unexpected(cas.error());
         if (!*cas) {
-          auto cur = store::GetMission(txn.db(), m.mission_id);
+          auto cur = store::GetMission(txn, m.mission_id);
           const bool expired = cur && *cur && (*cur)->status == MissionStatus::kExpired;
           return expired ? Fail("mission_expired",
                                 "This mission expired at " + FormatHhMmUtc(m.expires_at) + ".")
@@ -1617,7 +1663,7 @@ void Core::AcceptedFire(const Fire& f, const std::string& user_id, const std::st
     SendCommand(f, it->second.mission);
     AlertEditDue(it->second.mission.signal_id);
   }
-  if (wake_outbox_) wake_outbox_();
+  // The fire's work queues no message (the group alert's counts are edited by housekeeping).
 }
 
 void Core::AlertEditDue(const std::string& signal_id) {

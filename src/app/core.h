@@ -33,6 +33,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "app/auth.h"
@@ -214,7 +215,8 @@ class Core {
   // calls (401 otherwise), then the HTTP transport's long poll of at most `wait_ms`: 200 with the
   // fire.txt text, or 204 when nothing came (app/core_bridge.cc).
   void BridgeNext(TerminalCall call, TimeMs wait_ms, std::function<void(web::Response)> answer);
-  // PositionStore::Save through the core, so the offset is written after the results it covers.
+  // PositionStore::Save through the core, so the offset is written after the results it covers:
+  // kept, and saved with the others in one work per housekeeping round and at Stop.
   void SaveResultOffset(std::string terminal, std::int64_t offset);
 
   // --- Users (principal proven by app/auth.h or by the bot's update) ---
@@ -336,6 +338,13 @@ class Core {
                   std::function<void(Status, ReplyFn)> on_core);
   void AcceptedFire(const missions::Fire& f, const std::string& user_id,
                     const std::string& mission_id);
+  // Results whose works committed (processed, or found already processed), by terminal and seq:
+  // the last kResultsRemembered seqs of each terminal, the smallest forgotten first. A record of
+  // one of them is answered as a duplicate without a store work; any other goes to the store,
+  // whose (terminal, seq) key stays the authority (ProcessResults).
+  static constexpr std::size_t kResultsRemembered = 4096;
+  void RememberResult(const std::string& terminal, std::int64_t seq);
+  bool ResultRemembered(const std::string& terminal, std::int64_t seq) const;
   // A fire to `terminal_id` was answered: one fewer in TerminalState::in_flight.
   void TerminalDone(const std::string& terminal_id);
   // The group alert of `signal_id` shows stale fired/filled counts: QueueDueAlertEdits (each
@@ -477,7 +486,13 @@ class Core {
   bool kill_switch_ = false;
   std::vector<missions::Fire> redeliver_;  // from recovery, enqueued at Start
   std::deque<SignalInfo> recent_signals_;  // for /status
-  std::set<std::string> alerts_expired_;   // signal ids whose alert expiry edit is queued
+  // terminal id -> trade_result.txt offset not yet saved (SaveResultOffset).
+  std::map<std::string, std::int64_t> offsets_due_;
+  // Saves offsets_due_ in one store work (housekeeping and Stop).
+  void SaveDueResultOffsets();
+  // terminal id -> seqs of its committed results (RememberResult).
+  std::unordered_map<std::string, std::set<std::int64_t>> results_done_;
+  std::set<std::string> alerts_expired_;  // signal ids whose alert expiry edit is queued
   // signal id -> the countdown step (time left in whole telegram.alert_countdown_s) last queued
   std::map<std::string, TimeMs> alert_countdown_step_;
   bridge::RequestVerifier verifier_;

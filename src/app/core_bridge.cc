@@ -27,7 +27,7 @@ void Core::OnUndelivered(std::string terminal, std::string fire_id, TimeMs since
     const TimeMs now = clock_.NowMs();
     Submit(
         [terminal, fire_id, since, now, out](store::Txn& txn) -> Status {
-          auto fire = store::GetFire(txn.db(), fire_id);
+          auto fire = store::GetFire(txn, fire_id);
           if (!fire) return tl::unexpected(fire.error());
           if (!*fire) return Ok();  // not ours (a command written by something else)
           Fire f = **fire;

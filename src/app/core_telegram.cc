@@ -70,7 +70,7 @@ void Core::ExpireAlerts(TimeMs now) {
   Submit(
       [due, unsent, tg, now](store::Txn& txn) -> Status {
         for (const std::string& id : *due) {
-          auto msg_id = store::KvGet(txn.db(), "alert_msg:" + id);
+          auto msg_id = store::KvGet(txn, "alert_msg:" + id);
           if (!msg_id) return tl::unexpected(msg_id.error());
           if (!*msg_id) {
             auto st = store::Statement::Prepare(txn.db().handle(),

@@ -47,7 +47,7 @@ Result<XpResult> AwardXpForResult(store::Txn& txn, const missions::Fire& fire,
     awards = missions::AwardsForFill();
   } else if (type == bridge::ResultType::kClose) {
     const std::string key = "xp_streak:" + fire.user_id;
-    auto stored = store::KvGet(txn.db(), key);
+    auto stored = store::KvGet(txn, key);
     if (!stored) return tl::unexpected(stored.error());
     int before = 0;
     if (*stored) before = std::atoi((*stored)->c_str());
@@ -67,7 +67,7 @@ Result<XpResult> AwardXpForResult(store::Txn& txn, const missions::Fire& fire,
     out.points += a.points;
     out.awarded.push_back(std::move(entry));
   }
-  auto user = store::GetUser(txn.db(), fire.user_id);
+  auto user = store::GetUser(txn, fire.user_id);
   if (!user) return tl::unexpected(user.error());
   out.total = *user ? (*user)->xp : 0;
   if (out.awarded.empty()) return out;
@@ -164,6 +164,7 @@ void Core::OnTradeXp(const std::string& user_id, const XpResult& xp) {
   auto u = users_.find(user_id);
   if (u == users_.end() || xp.awarded.empty()) return;
   u->second.xp = xp.total;
+  if (!hub_.Watching(user_id)) return;
   json j = XpJson(u->second);
   j["points"] = xp.points;
   json awards = json::array();

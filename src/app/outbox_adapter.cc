@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "base/thread_name.h"
 #include "store/kv.h"
 #include "store/outbox.h"
 #include "store/statement.h"
@@ -32,7 +33,7 @@ StoreOutbox::StoreOutbox(std::unique_ptr<store::Database> reader, store::Writer&
 
 Status StoreOutbox::Recover() {
   return writer_.SubmitAndWait([](store::Txn& txn) -> Status {
-    auto marker = store::KvGet(txn.db(), kOutboxInFlightKey);
+    auto marker = store::KvGet(txn, kOutboxInFlightKey);
     if (!marker) return tl::unexpected(marker.error());
     if (!*marker || (*marker)->empty()) return Ok();
     std::int64_t id = 0;
@@ -192,6 +193,7 @@ void LogOutboxSender::Stop() {
 }
 
 void LogOutboxSender::Run() {
+  SetThreadName("bitten-outbox");
   for (;;) {
     {
       std::unique_lock lock(mu_);

@@ -13,6 +13,7 @@
 #include "app/http_client.h"
 #include "base/crypto.h"
 #include "base/log.h"
+#include "base/thread_name.h"
 #include "bridge/paper_bridge.h"
 #include "market/instrument.h"
 #include "market/replay_feed.h"
@@ -152,6 +153,7 @@ int RunPaperBridge(const PaperBridgeArgs& a) {
   std::vector<std::jthread> workers;
   for (std::size_t i = 0; i < bridges.size(); ++i) {
     workers.emplace_back([&, i](std::stop_token stop) {
+      SetThreadName("paper-" + std::to_string(i + 1));
       if (a.quotes_from_server) {
         const bridge::QuoteFetcher fetch =
             MakeQuoteFetcher(http, bridges[i]->terminal_id(), *FromHex(a.secret_hex), clock);

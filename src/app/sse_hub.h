@@ -28,6 +28,9 @@ class SseHub {
 
   // Adds `stream` for `user_id`. False (and the stream closed) when the hub is full.
   bool Subscribe(const std::string& user_id, std::shared_ptr<web::SseStream> stream);
+  // True when the user has a stream (possibly closed, not yet pruned): callers build an event's
+  // JSON only then (the fire path pushes one or more per fire; most users have no HUD open).
+  bool Watching(const std::string& user_id) const { return by_user_.contains(user_id); }
   // Sends one event to every open stream of the user; returns how many accepted it.
   std::size_t Push(const std::string& user_id, std::string_view event, std::string_view data);
   // Drops closed streams.

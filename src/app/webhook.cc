@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "base/crypto.h"
+#include "base/thread_name.h"
 
 namespace bitten::app {
 
@@ -93,6 +94,7 @@ void WebhookIntake::Stop() {
 }
 
 void WebhookIntake::Run() {
+  SetThreadName("bitten-webhook");
   telegram::BotApi api(options_.api);
   std::int64_t offset = load_offset_ ? load_offset_() : 0;
   for (;;) {

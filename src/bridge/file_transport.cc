@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "base/thread_name.h"
 #include "bridge/file_io.h"
 #include "bridge/transport.h"
 
@@ -153,6 +154,7 @@ void FileTransport::ReportError(const std::string& terminal, std::string code,
 }
 
 void FileTransport::Loop() {
+  SetThreadName("bitten-files");
   using SteadyClock = std::chrono::steady_clock;
   auto last_scan = SteadyClock::time_point{};  // scan everything on the first pass
   alignas(struct inotify_event) char buf[16 * 1024];

@@ -5,6 +5,8 @@
 #include <utility>
 #include <vector>
 
+#include "base/thread_name.h"
+
 namespace bitten::bridge {
 
 HttpTransport::HttpTransport(Options options, const Clock& clock, TransportCallbacks callbacks)
@@ -114,6 +116,7 @@ void HttpTransport::Stop() {
 }
 
 void HttpTransport::Loop() {
+  SetThreadName("bitten-longpoll");
   std::unique_lock lock(mu_);
   while (!stop_) {
     cv_.wait_for(lock, std::chrono::milliseconds(options_.tick_ms));

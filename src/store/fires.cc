@@ -76,7 +76,7 @@ Result<FireInsert> InsertFire(Txn& txn, const Fire& f) {
   if (auto s = st->Run(); !s) return tl::unexpected(s.error());
   if (st->changes() == 1) return FireInsert{true, f};
 
-  auto existing = GetFireByMission(txn.db(), f.mission_id);
+  auto existing = GetFireByMission(txn, f.mission_id);
   if (!existing) return tl::unexpected(existing.error());
   if (!*existing) {
     return Fail("store_conflict", txn.db().path().string() + ": fire_id " + f.fire_id +
@@ -107,6 +107,19 @@ Result<std::optional<Fire>> GetFire(const Database& db, std::string_view fire_id
 
 Result<std::optional<Fire>> GetFireByMission(const Database& db, std::string_view mission_id) {
   return QueryOne(db, "WHERE mission_id = ?1", mission_id);
+}
+
+Result<std::optional<Fire>> GetFire(Txn& txn, std::string_view fire_id) {
+  return QueryOneCached<Fire>(
+      txn, std::string(kSelect) + "WHERE fire_id = ?1", [&](Statement& st) { st.Bind(1, fire_id); },
+      [&](const Statement& st) { return ReadFire(st, txn.db()); });
+}
+
+Result<std::optional<Fire>> GetFireByMission(Txn& txn, std::string_view mission_id) {
+  return QueryOneCached<Fire>(
+      txn, std::string(kSelect) + "WHERE mission_id = ?1",
+      [&](Statement& st) { st.Bind(1, mission_id); },
+      [&](const Statement& st) { return ReadFire(st, txn.db()); });
 }
 
 Result<std::vector<Fire>> ListUndeliveredFires(const Database& db) {

@@ -29,6 +29,9 @@ Result<FireInsert> InsertFire(Txn& txn, const missions::Fire& fire);
 Status UpdateFire(Txn& txn, const missions::Fire& fire);
 
 Result<std::optional<missions::Fire>> GetFire(const Database& db, std::string_view fire_id);
+// The same reads inside a writer work, through its cached statements.
+Result<std::optional<missions::Fire>> GetFire(Txn& txn, std::string_view fire_id);
+Result<std::optional<missions::Fire>> GetFireByMission(Txn& txn, std::string_view mission_id);
 Result<std::optional<missions::Fire>> GetFireByMission(const Database& db,
                                                        std::string_view mission_id);
 // Fires committed but not yet claimed by their terminal (status fired or undelivered), oldest

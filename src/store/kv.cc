@@ -13,6 +13,12 @@ Result<std::optional<std::string>> KvGet(const Database& db, std::string_view ke
   return std::optional<std::string>(std::move(rows->front()));
 }
 
+Result<std::optional<std::string>> KvGet(Txn& txn, std::string_view key) {
+  return QueryOneCached<std::string>(
+      txn, "SELECT value FROM kv WHERE key = ?1", [&](Statement& st) { st.Bind(1, key); },
+      [](const Statement& st) -> Result<std::string> { return st.Text(0); });
+}
+
 Status KvSet(Txn& txn, std::string_view key, std::string_view value) {
   auto st = txn.Cached(
       "INSERT INTO kv(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = ?2");

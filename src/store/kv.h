@@ -16,6 +16,8 @@ namespace bitten::store {
 
 Result<std::optional<std::string>> KvGet(const Database& db, std::string_view key);
 // Inserts or replaces.
+// The same read inside a writer work, through its cached statement.
+Result<std::optional<std::string>> KvGet(Txn& txn, std::string_view key);
 Status KvSet(Txn& txn, std::string_view key, std::string_view value);
 
 }  // namespace bitten::store

@@ -263,6 +263,13 @@ Result<std::optional<Mission>> GetMission(const Database& db, std::string_view m
   return std::optional<Mission>(std::move(rows->front()));
 }
 
+Result<std::optional<Mission>> GetMission(Txn& txn, std::string_view mission_id) {
+  return QueryOneCached<Mission>(
+      txn, std::string(kSelect) + "WHERE mission_id = ?1",
+      [&](Statement& st) { st.Bind(1, mission_id); },
+      [&](const Statement& st) { return ReadMission(st, txn.db()); });
+}
+
 Result<std::vector<Mission>> ListMissionsByUser(const Database& db, std::string_view user_id,
                                                 std::optional<MissionStatus> status) {
   if (!status) {

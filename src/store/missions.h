@@ -32,6 +32,8 @@ Result<bool> CompareAndSetMissionStatus(Txn& txn, std::string_view mission_id,
 
 Result<std::optional<missions::Mission>> GetMission(const Database& db,
                                                     std::string_view mission_id);
+// The same read inside a writer work, through its cached statement.
+Result<std::optional<missions::Mission>> GetMission(Txn& txn, std::string_view mission_id);
 // A user's missions in one status (or every status when nullopt), newest first.
 Result<std::vector<missions::Mission>> ListMissionsByUser(
     const Database& db, std::string_view user_id,

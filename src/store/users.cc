@@ -94,6 +94,13 @@ Result<std::optional<missions::User>> GetUser(const Database& db, std::string_vi
                   [&](Statement& st) { st.Bind(1, user_id); });
 }
 
+Result<std::optional<missions::User>> GetUser(Txn& txn, std::string_view user_id) {
+  return QueryOneCached<missions::User>(
+      txn, std::string(kUserColumns) + "WHERE user_id = ?1",
+      [&](Statement& st) { st.Bind(1, user_id); },
+      [&](const Statement& st) { return ReadUser(st, txn.db()); });
+}
+
 Result<std::optional<missions::User>> GetUserByTelegramId(const Database& db,
                                                           std::int64_t telegram_id) {
   return QueryOne(db, std::string(kUserColumns) + "WHERE telegram_id = ?1",

@@ -21,6 +21,8 @@ namespace bitten::store {
 
 Status InsertUser(Txn& txn, const missions::User& user);
 Result<std::optional<missions::User>> GetUser(const Database& db, std::string_view user_id);
+// The same read inside a writer work, through its cached statement.
+Result<std::optional<missions::User>> GetUser(Txn& txn, std::string_view user_id);
 Result<std::optional<missions::User>> GetUserByTelegramId(const Database& db,
                                                           std::int64_t telegram_id);
 // Every user, oldest first.

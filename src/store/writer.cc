@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/thread_name.h"
 #include "store/statement.h"
 
 namespace bitten::store {
@@ -115,6 +116,7 @@ bool Writer::RequestCheckpoint() {
 }
 
 void Writer::RunCheckpointer() {
+  SetThreadName("bitten-ckpt");
   std::unique_lock lock(checkpoint_mu_);
   for (;;) {
     checkpoint_cv_.wait(lock, [this] { return checkpoint_stop_ || checkpoint_wanted_; });
@@ -178,6 +180,7 @@ WriterStats Writer::stats() const {
 }
 
 void Writer::Run() {
+  SetThreadName("bitten-writer");
   auto prepared = PrepareTxnStatements(db_->handle());
   if (!prepared) {
     std::lock_guard lock(mu_);

@@ -81,6 +81,32 @@ class Txn {
   StatementCache& cache_;
 };
 
+// At most one row of `sql` through the writer's cached statement (Txn::Cached): `bind(Statement&)`
+// binds the parameters, `read(const Statement&) -> Result<T>` turns the row into a T; nullopt when
+// there is no row. The store's Get* functions have a Txn& form built on it for the works, whose
+// reads would otherwise prepare their SQL on every call (docs/performance.md "Fire path").
+template <typename T, typename BindFn, typename ReadFn>
+Result<std::optional<T>> QueryOneCached(Txn& txn, const std::string& sql, BindFn&& bind,
+                                        ReadFn&& read) {
+  auto st = txn.Cached(sql);
+  if (!st) return tl::unexpected(st.error());
+  bind(**st);
+  auto row = (*st)->Step();
+  Result<std::optional<T>> out = std::optional<T>();
+  if (!row) {
+    out = tl::unexpected(row.error());
+  } else if (*row) {
+    Result<T> item = read(static_cast<const Statement&>(**st));
+    if (item) {
+      out = std::optional<T>(std::move(*item));
+    } else {
+      out = tl::unexpected(item.error());
+    }
+  }
+  (*st)->Reset();
+  return out;
+}
+
 struct WriterOptions {
   // Most works waiting to be run. Submit beyond it fails with "store_busy". Default: 10000.
   std::size_t max_queue = 10000;

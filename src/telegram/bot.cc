@@ -7,6 +7,8 @@
 #include <chrono>
 #include <utility>
 
+#include "base/thread_name.h"
+
 namespace bitten::telegram {
 namespace {
 
@@ -135,6 +137,7 @@ void DispatchUpdate(BotApi& api, BotBackend& backend, const json& update,
 }
 
 void BotPoller::Run() {
+  SetThreadName("bitten-tgpoll");
   BotApi::Options api_options = options_.api;
   api_options.timeout_ms = std::max(api_options.timeout_ms, options_.long_poll_s * 1000 + 10000);
   BotApi api(api_options);

@@ -7,6 +7,8 @@
 #include <unordered_set>
 #include <utility>
 
+#include "base/thread_name.h"
+
 namespace bitten::telegram {
 
 OutboxSender::OutboxSender(Options options, OutboxStore& store, const Clock& clock, OnSent on_sent)
@@ -67,6 +69,7 @@ void OutboxSender::WaitUntil(TimeMs t) {
 }
 
 void OutboxSender::Run() {
+  SetThreadName("bitten-outbox");
   BotApi api(options_.api);
   for (;;) {
     {

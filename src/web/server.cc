@@ -23,6 +23,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/thread_name.h"
+
 namespace bitten::web {
 namespace {
 
@@ -479,7 +481,8 @@ Result<std::uint16_t> HttpServer::Start() {
   impl_->listener->Run();
   impl_->running_threads = o.io_threads;
   for (int i = 0; i < o.io_threads; ++i) {
-    impl_->threads.emplace_back([impl = impl_.get()] {
+    impl_->threads.emplace_back([impl = impl_.get(), i] {
+      SetThreadName("bitten-io-" + std::to_string(i + 1));
       try {
         impl->ioc->run();
       } catch (const std::exception& e) {

@@ -212,6 +212,28 @@ class BridgeServerTest : public ::testing::Test {
   struct Fired {
     std::string signal_id, mission_id, fire_id;
   };
+  // The EA's signed fill line (with its LF) for a fired mission, result number `seq`.
+  std::string FillLine(const Fired& fired, std::int64_t seq) {
+    const json mission = Mission(fired.signal_id);
+    bridge::ResultRecord fill;
+    fill.seq = seq;
+    fill.type = bridge::ResultType::kFill;
+    fill.terminal = kTerminal;
+    fill.fire_id = fired.fire_id;
+    fill.mission_id = fired.mission_id;
+    fill.retcode = 10009;
+    fill.order = fill.position = 512331;
+    fill.deal = 498812;
+    fill.symbol = "EURUSD";
+    fill.side = mission["side"] == "BUY" ? market::Side::kBuy : market::Side::kSell;
+    fill.volume = mission["lots"];
+    fill.price = mission["entry"];
+    fill.sl = mission["sl"];
+    fill.tp = mission["tp"];
+    fill.time = clock_.NowMs();
+    return bridge::EncodeResultLine(fill, Raw(kSecretHex));
+  }
+
   std::optional<Fired> FireFirstMission() {
     StartServer();
     if (HasFailure()) return std::nullopt;
@@ -517,24 +539,7 @@ TEST_F(BridgeServerTest, ATornFillLineIsProcessedOnceWhenComplete) {
   ASSERT_TRUE(fired);
   fs::rename(dir_ / "fire.txt", dir_ / ("fire." + fired->fire_id + ".claimed"));
   ASSERT_TRUE(WaitFor([&] { return Mission(fired->signal_id)["status"] == "delivered"; }));
-  const json mission = Mission(fired->signal_id);
-  bridge::ResultRecord fill;
-  fill.seq = 1;
-  fill.type = bridge::ResultType::kFill;
-  fill.terminal = kTerminal;
-  fill.fire_id = fired->fire_id;
-  fill.mission_id = fired->mission_id;
-  fill.retcode = 10009;
-  fill.order = fill.position = 512331;
-  fill.deal = 498812;
-  fill.symbol = "EURUSD";
-  fill.side = mission["side"] == "BUY" ? market::Side::kBuy : market::Side::kSell;
-  fill.volume = mission["lots"];
-  fill.price = mission["entry"];
-  fill.sl = mission["sl"];
-  fill.tp = mission["tp"];
-  fill.time = clock_.NowMs();
-  const std::string line = bridge::EncodeResultLine(fill, Raw(kSecretHex));
+  const std::string line = FillLine(*fired, 1);
   const fs::path journal = dir_ / "trade_result.txt";
   ASSERT_TRUE(bridge::AppendDurably(journal, line.substr(0, line.size() / 2)));
   std::this_thread::sleep_for(std::chrono::milliseconds(600));  // several scans of the folder
@@ -556,6 +561,23 @@ TEST_F(BridgeServerTest, ATornFillLineIsProcessedOnceWhenComplete) {
   EXPECT_EQ(Count("SELECT COUNT(*) FROM results"), 1);
   EXPECT_EQ(Count("SELECT COUNT(*) FROM journal WHERE type = 'fill'"), 1);
   EXPECT_EQ(Count("SELECT COUNT(*) FROM outbox WHERE payload LIKE '%Kill Confirmed%'"), 1);
+}
+
+// The read position of trade_result.txt is saved once per housekeeping round, and at stop: a stop
+// right after a fill (before the next round) leaves the position past that line, so the restarted
+// server reads nothing again.
+TEST_F(BridgeServerTest, TheResultReadPositionIsSavedAtStopBeforeTheNextRound) {
+  BITTEN_REQUIRE_MARKET_FILE(file, kMarketFile);
+  const auto fired = FireFirstMission();
+  ASSERT_TRUE(fired);
+  fs::rename(dir_ / "fire.txt", dir_ / ("fire." + fired->fire_id + ".claimed"));
+  ASSERT_TRUE(WaitFor([&] { return Mission(fired->signal_id)["status"] == "delivered"; }));
+  const std::string line = FillLine(*fired, 1);
+  ASSERT_TRUE(bridge::AppendDurably(dir_ / "trade_result.txt", line));
+  ASSERT_TRUE(WaitFor([&] { return Mission(fired->signal_id)["status"] == "filled"; }));
+  StopServer();
+  EXPECT_EQ(Text("SELECT value FROM kv WHERE key = 'result_offset:t1'"),
+            std::to_string(line.size()));
 }
 
 }  // namespace

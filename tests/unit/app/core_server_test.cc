@@ -22,6 +22,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -250,6 +251,17 @@ class CoreServerTest : public ::testing::Test {
   std::string TokenFor(const std::string& name) {
     return MintDevToken(Raw(kDevSecretHex), user_ids_.at(name), clock_.NowMs() + 24 * 3600 * 1000);
   }
+  // One sample of /metrics (Prometheus text), e.g. "bitten_store_batch_works_sum"; -1 if absent.
+  double MetricValue(const std::string& name) {
+    auto r = http_->Send("GET", "/metrics", "", {});
+    if (!r) return -1;
+    std::istringstream in(r->body);
+    for (std::string l; std::getline(in, l);) {
+      if (l.rfind(name + " ", 0) == 0) return std::stod(l.substr(name.size() + 1));
+    }
+    return -1;
+  }
+
   Reply Get(const std::string& path, const std::string& user) {
     return ToReply(http_->Send("GET", path, "", {{"Authorization", "Bearer " + TokenFor(user)}}));
   }
@@ -642,11 +654,15 @@ TEST_F(CoreServerTest, ResultByFileAndByHttpIsProcessedOnce) {
   EXPECT_EQ(after["status"], "filled");
   EXPECT_EQ(after["fire"]["ticket"], 512331);
 
-  // The same record once more over HTTP: a duplicate, nothing changes.
+  // The same record once more over HTTP: a duplicate, nothing changes. The core remembers the
+  // committed (terminal, seq) and answers without a store work.
+  const double works_before = MetricValue("bitten_store_batch_works_sum");
+  ASSERT_GT(works_before, 0);
   Reply again = PostSigned("/api/report", record);
   ASSERT_EQ(again.status, 200);
   EXPECT_EQ(again.body["duplicates"], 1);
   EXPECT_EQ(again.body["accepted"], 0);
+  EXPECT_EQ(MetricValue("bitten_store_batch_works_sum"), works_before);
 
   // The close, over HTTP only.
   bridge::ResultRecord close;

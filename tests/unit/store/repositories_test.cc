@@ -342,6 +342,58 @@ TEST_F(RepositoryTest, OutboxPriorityOrderDedupAndLifecycle) {
   EXPECT_EQ(unknown_id.error().code, "outbox_not_found");
 }
 
+// The Txn& reads a work uses (through the writer's cached statements) see the work's own
+// uncommitted writes, answer "none" for a missing row, stay right when the same statement is used
+// again in the same and in a later transaction, and agree with the reader's after the commit.
+TEST_F(RepositoryTest, WorkReadsSeeTheirOwnWritesAndAgreeWithTheReader) {
+  const auto m = SeedMission("txn-reads");
+  auto f = MakeFire(m);
+  Write([&](Txn& txn) -> Status {
+    auto ins = InsertFire(txn, f);
+    if (!ins) return tl::unexpected(ins.error());
+    if (auto s = KvSet(txn, "k", "v1"); !s) return s;
+    auto fire = GetFire(txn, f.fire_id);
+    if (!fire || !*fire || (*fire)->mission_id != m.mission_id) return Fail("test", "GetFire");
+    auto by_mission = GetFireByMission(txn, m.mission_id);
+    if (!by_mission || !*by_mission || (*by_mission)->fire_id != f.fire_id) {
+      return Fail("test", "GetFireByMission");
+    }
+    auto mission = GetMission(txn, m.mission_id);
+    if (!mission || !*mission || (*mission)->briefing != m.briefing) return Fail("test", "mission");
+    auto user = GetUser(txn, m.user_id);
+    if (!user || !*user || (*user)->name != "seed-txn-reads") return Fail("test", "GetUser");
+    auto kv = KvGet(txn, "k");
+    if (!kv || !*kv || **kv != "v1") return Fail("test", "KvGet");
+    // Missing rows; then the same cached statements again after those misses.
+    if (!GetFire(txn, "nope") || GetFire(txn, "nope")->has_value()) return Fail("test", "miss");
+    if (!GetUser(txn, "nope") || GetUser(txn, "nope")->has_value()) return Fail("test", "miss");
+    if (!GetMission(txn, "nope") || GetMission(txn, "nope")->has_value()) {
+      return Fail("test", "miss");
+    }
+    if (!KvGet(txn, "nope") || KvGet(txn, "nope")->has_value()) return Fail("test", "miss");
+    if (!GetFire(txn, f.fire_id)->has_value()) return Fail("test", "GetFire again");
+    return Ok();
+  });
+  // A later transaction reuses the statements and sees the committed update.
+  f.status = FireStatus::kDelivered;
+  f.delivered_at = kT0 + 7;
+  Write([&](Txn& txn) -> Status {
+    if (auto s = UpdateFire(txn, f); !s) return s;
+    if (auto s = KvSet(txn, "k", "v2"); !s) return s;
+    auto fire = GetFire(txn, f.fire_id);
+    if (!fire || !*fire || (*fire)->status != FireStatus::kDelivered) return Fail("test", "update");
+    auto kv = KvGet(txn, "k");
+    if (!kv || !*kv || **kv != "v2") return Fail("test", "KvGet v2");
+    return Ok();
+  });
+  auto reader = Reader();
+  auto fire = GetFire(*reader, f.fire_id);
+  ASSERT_TRUE(fire && fire->has_value());
+  EXPECT_EQ((*fire)->status, FireStatus::kDelivered);
+  EXPECT_EQ((*fire)->delivered_at, kT0 + 7);
+  EXPECT_EQ(**KvGet(*reader, "k"), "v2");
+}
+
 TEST_F(RepositoryTest, KvSetGetAndOverwrite) {
   Write([](Txn& txn) { return KvSet(txn, "bridge.t1.offset", "100"); });
   Write([](Txn& txn) { return KvSet(txn, "bridge.t1.offset", "250"); });
