@@ -212,6 +212,12 @@ class BridgeServerTest : public ::testing::Test {
   struct Fired {
     std::string signal_id, mission_id, fire_id;
   };
+  // The EA claims the command (renames fire.txt) and the server sees the mission delivered.
+  bool ClaimAsTheEa(const Fired& fired) {
+    fs::rename(dir_ / "fire.txt", dir_ / ("fire." + fired.fire_id + ".claimed"));
+    return WaitFor([&] { return Mission(fired.signal_id)["status"] == "delivered"; });
+  }
+
   // The EA's signed fill line (with its LF) for a fired mission, result number `seq`.
   std::string FillLine(const Fired& fired, std::int64_t seq) {
     const json mission = Mission(fired.signal_id);
@@ -537,8 +543,7 @@ TEST_F(BridgeServerTest, ATornFillLineIsProcessedOnceWhenComplete) {
   BITTEN_REQUIRE_MARKET_FILE(file, kMarketFile);
   const auto fired = FireFirstMission();
   ASSERT_TRUE(fired);
-  fs::rename(dir_ / "fire.txt", dir_ / ("fire." + fired->fire_id + ".claimed"));
-  ASSERT_TRUE(WaitFor([&] { return Mission(fired->signal_id)["status"] == "delivered"; }));
+  ASSERT_TRUE(ClaimAsTheEa(*fired));
   const std::string line = FillLine(*fired, 1);
   const fs::path journal = dir_ / "trade_result.txt";
   ASSERT_TRUE(bridge::AppendDurably(journal, line.substr(0, line.size() / 2)));
@@ -570,8 +575,7 @@ TEST_F(BridgeServerTest, TheResultReadPositionIsSavedAtStopBeforeTheNextRound) {
   BITTEN_REQUIRE_MARKET_FILE(file, kMarketFile);
   const auto fired = FireFirstMission();
   ASSERT_TRUE(fired);
-  fs::rename(dir_ / "fire.txt", dir_ / ("fire." + fired->fire_id + ".claimed"));
-  ASSERT_TRUE(WaitFor([&] { return Mission(fired->signal_id)["status"] == "delivered"; }));
+  ASSERT_TRUE(ClaimAsTheEa(*fired));
   const std::string line = FillLine(*fired, 1);
   ASSERT_TRUE(bridge::AppendDurably(dir_ / "trade_result.txt", line));
   ASSERT_TRUE(WaitFor([&] { return Mission(fired->signal_id)["status"] == "filled"; }));
