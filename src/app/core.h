@@ -345,6 +345,8 @@ class Core {
   static constexpr std::size_t kResultsRemembered = 4096;
   void RememberResult(const std::string& terminal, std::int64_t seq);
   bool ResultRemembered(const std::string& terminal, std::int64_t seq) const;
+  // Saves offsets_due_ in one store work (housekeeping and Stop).
+  void SaveDueResultOffsets();
   // A fire to `terminal_id` was answered: one fewer in TerminalState::in_flight.
   void TerminalDone(const std::string& terminal_id);
   // The group alert of `signal_id` shows stale fired/filled counts: QueueDueAlertEdits (each
@@ -488,8 +490,6 @@ class Core {
   std::deque<SignalInfo> recent_signals_;  // for /status
   // terminal id -> trade_result.txt offset not yet saved (SaveResultOffset).
   std::map<std::string, std::int64_t> offsets_due_;
-  // Saves offsets_due_ in one store work (housekeeping and Stop).
-  void SaveDueResultOffsets();
   // terminal id -> seqs of its committed results (RememberResult).
   std::unordered_map<std::string, std::set<std::int64_t>> results_done_;
   std::set<std::string> alerts_expired_;  // signal ids whose alert expiry edit is queued

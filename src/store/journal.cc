@@ -4,6 +4,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <utility>
 
 #include "base/crypto.h"
 #include "base/uuid.h"
@@ -76,17 +77,15 @@ std::string EventCanonicalText(std::int64_t seq, std::string_view event_id, cons
 
 Result<JournalEvent> AppendEvent(Txn& txn, Event event) {
   // Cached statements (Txn::Cached): the journal is appended to by nearly every work.
-  auto head = txn.Cached("SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1");
+  auto head = QueryOneCached<std::pair<std::int64_t, std::string>>(
+      txn, "SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1", [](Statement&) {},
+      [](const Statement& st) -> Result<std::pair<std::int64_t, std::string>> {
+        return std::pair{st.Int(0), st.Text(1)};
+      });
   if (!head) return tl::unexpected(head.error());
-  auto found = (*head)->Step();
-  if (!found) {
-    (*head)->Reset();
-    return tl::unexpected(found.error());
-  }
   Row row;
-  row.event.seq = *found ? (*head)->Int(0) + 1 : 1;
-  row.event.prev_hash = *found ? (*head)->Text(1) : std::string(kGenesisHash);
-  (*head)->Reset();
+  row.event.seq = *head ? (*head)->first + 1 : 1;
+  row.event.prev_hash = *head ? (*head)->second : std::string(kGenesisHash);
   row.event.event_id = NewUuidV7(txn.clock());
   row.event.event = std::move(event);
   if (row.event.event.time == 0) row.event.event.time = txn.clock().NowMs();

@@ -61,27 +61,21 @@ Result<int> CountUserFires(const Database& db, std::string_view user_id, TimeMs 
 }
 
 Result<std::optional<UserFlags>> GetUserFlags(Txn& txn, std::string_view user_id) {
-  auto st = txn.Cached("SELECT paused, killed FROM users WHERE user_id = ?1");
-  if (!st) return tl::unexpected(st.error());
-  (*st)->Bind(1, user_id);
-  auto row = (*st)->Step();
-  std::optional<UserFlags> out;
-  if (row && *row) out = UserFlags{(*st)->Int(0) != 0, (*st)->Int(1) != 0};
-  (*st)->Reset();
-  if (!row) return tl::unexpected(row.error());
-  return out;
+  return QueryOneCached<UserFlags>(
+      txn, "SELECT paused, killed FROM users WHERE user_id = ?1",
+      [&](Statement& st) { st.Bind(1, user_id); },
+      [](const Statement& st) -> Result<UserFlags> {
+        return UserFlags{st.Int(0) != 0, st.Int(1) != 0};
+      });
 }
 
 Result<int> CountUserFires(Txn& txn, std::string_view user_id, TimeMs from, TimeMs to) {
-  auto st = txn.Cached(
-      "SELECT COUNT(*) FROM fires WHERE user_id = ?1 AND fired_at >= ?2 AND fired_at < ?3");
-  if (!st) return tl::unexpected(st.error());
-  (*st)->Bind(1, user_id).Bind(2, from).Bind(3, to);
-  auto row = (*st)->Step();
-  const int count = (row && *row) ? static_cast<int>((*st)->Int(0)) : 0;
-  (*st)->Reset();
-  if (!row) return tl::unexpected(row.error());
-  return count;
+  auto count = QueryOneCached<int>(
+      txn, "SELECT COUNT(*) FROM fires WHERE user_id = ?1 AND fired_at >= ?2 AND fired_at < ?3",
+      [&](Statement& st) { st.Bind(1, user_id).Bind(2, from).Bind(3, to); },
+      [](const Statement& st) -> Result<int> { return static_cast<int>(st.Int(0)); });
+  if (!count) return tl::unexpected(count.error());
+  return count->value_or(0);
 }
 
 }  // namespace bitten::store

@@ -29,6 +29,7 @@
 #include "bridge/file_io.h"
 #include "bridge/paper_bridge.h"
 #include "common/paths.h"
+#include "common/results.h"
 #include "common/run_bitten.h"
 #include "market/instrument.h"
 #include "market/replay_feed.h"
@@ -220,23 +221,8 @@ class BridgeServerTest : public ::testing::Test {
 
   // The EA's signed fill line (with its LF) for a fired mission, result number `seq`.
   std::string FillLine(const Fired& fired, std::int64_t seq) {
-    const json mission = Mission(fired.signal_id);
-    bridge::ResultRecord fill;
-    fill.seq = seq;
-    fill.type = bridge::ResultType::kFill;
-    fill.terminal = kTerminal;
-    fill.fire_id = fired.fire_id;
-    fill.mission_id = fired.mission_id;
-    fill.retcode = 10009;
-    fill.order = fill.position = 512331;
-    fill.deal = 498812;
-    fill.symbol = "EURUSD";
-    fill.side = mission["side"] == "BUY" ? market::Side::kBuy : market::Side::kSell;
-    fill.volume = mission["lots"];
-    fill.price = mission["entry"];
-    fill.sl = mission["sl"];
-    fill.tp = mission["tp"];
-    fill.time = clock_.NowMs();
+    const bridge::ResultRecord fill =
+        testing::FillOf(Mission(fired.signal_id), kTerminal, fired.fire_id, seq, clock_.NowMs());
     return bridge::EncodeResultLine(fill, Raw(kSecretHex));
   }
 

@@ -36,6 +36,7 @@
 #include "base/crypto.h"
 #include "bridge/codec.h"
 #include "common/paths.h"
+#include "common/results.h"
 #include "market/replay_feed.h"
 #include "missions/types.h"
 #include "store/db.h"
@@ -612,22 +613,7 @@ TEST_F(CoreServerTest, ResultByFileAndByHttpIsProcessedOnce) {
   ASSERT_TRUE(WaitFor([&] { return MissionOf(signal_id, "alice")["status"] == "delivered"; }));
 
   // The EA fills and reports seq 1 both ways: appended to trade_result.txt and POSTed.
-  bridge::ResultRecord fill;
-  fill.seq = 1;
-  fill.type = bridge::ResultType::kFill;
-  fill.terminal = kTerminal;
-  fill.fire_id = fire_id;
-  fill.mission_id = mission_id;
-  fill.retcode = 10009;
-  fill.order = fill.position = 512331;
-  fill.deal = 498812;
-  fill.symbol = "EURUSD";
-  fill.side = mission["side"] == "BUY" ? market::Side::kBuy : market::Side::kSell;
-  fill.volume = mission["lots"];
-  fill.price = mission["entry"];
-  fill.sl = mission["sl"];
-  fill.tp = mission["tp"];
-  fill.time = clock_.NowMs();
+  const bridge::ResultRecord fill = testing::FillOf(mission, kTerminal, fire_id, 1, clock_.NowMs());
   const std::string line = bridge::EncodeResultLine(fill, Raw(kSecretHex));
   {
     std::ofstream out(terminal_dir_ / "trade_result.txt", std::ios::binary | std::ios::app);
