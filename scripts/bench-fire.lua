@@ -3,6 +3,13 @@
 -- lines; this run uses lines [offset, offset+count), split between wrk's threads. When a thread has
 -- used all of its lines it starts again from its first: those fires are duplicates (200). The
 -- answers are counted by status and printed at the end (fresh = 202, duplicate = 200).
+--
+-- Paced (open-loop) mode: with BENCH_FIRE_RATE=<requests per second> in the environment, each wrk
+-- thread sends its share of that rate on a fixed schedule (one request every threads/rate seconds,
+-- whichever connection is free), instead of one request as soon as the previous answer arrived. The
+-- latency wrk reports is then the server's answer time at that offered rate, not the queueing of a
+-- closed loop. If every connection is busy the schedule is late and catches up (wrk still measures
+-- from the send), so use enough connections for rate x latency.
 local threads = {}
 
 function setup(thread)
@@ -18,6 +25,7 @@ counts = {}
 function init(args)
   local file, offset, count = args[1], tonumber(args[2]), tonumber(args[3])
   local n = tonumber(args[4])
+  nthreads = n
   local i = 0
   for line in io.lines(file) do
     if i >= offset and i < offset + count and (i - offset) % n == (tid - 1) then
@@ -28,6 +36,31 @@ function init(args)
     end
     i = i + 1
     if i >= offset + count then break end
+  end
+end
+
+local pace_rate = tonumber(os.getenv("BENCH_FIRE_RATE") or "")
+if pace_rate and pace_rate > 0 then
+  local ffi = require("ffi")
+  ffi.cdef [[
+    typedef struct { long tv_sec; long tv_nsec; } bench_fire_timespec;
+    int clock_gettime(int clock_id, bench_fire_timespec* ts);
+  ]]
+  local ts = ffi.new("bench_fire_timespec")
+  local function now_ms()
+    ffi.C.clock_gettime(1, ts) -- CLOCK_MONOTONIC
+    return tonumber(ts.tv_sec) * 1000 + tonumber(ts.tv_nsec) / 1e6
+  end
+  local next_ms = nil
+  -- wrk asks before every request on a connection: milliseconds to wait before sending it.
+  function delay()
+    local now = now_ms()
+    local interval = 1000 * nthreads / pace_rate
+    if next_ms == nil then next_ms = now end
+    next_ms = next_ms + interval
+    local d = next_ms - now
+    if d < 0 then return 0 end
+    return d
   end
 end
 

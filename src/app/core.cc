@@ -482,14 +482,18 @@ void Core::Post(F&& fn) {
   boost::asio::post(io_, std::forward<F>(fn));
 }
 
-void Core::Submit(store::Writer::Work work, std::function<void(Status)> on_core) {
+void Core::Submit(store::Writer::Work work, std::function<void(Status)> on_core,
+                  store::Urgency urgency) {
   in_flight_works_.fetch_add(1);
-  writer_.Submit(std::move(work), [this, on_core = std::move(on_core)](Status s) mutable {
-    boost::asio::post(io_, [this, on_core = std::move(on_core), s = std::move(s)]() mutable {
-      if (on_core) on_core(std::move(s));
-      in_flight_works_.fetch_sub(1);
-    });
-  });
+  writer_.Submit(
+      std::move(work),
+      [this, on_core = std::move(on_core)](Status s) mutable {
+        boost::asio::post(io_, [this, on_core = std::move(on_core), s = std::move(s)]() mutable {
+          if (on_core) on_core(std::move(s));
+          in_flight_works_.fetch_sub(1);
+        });
+      },
+      urgency);
 }
 
 Status Core::Recover(const store::Database& reader) {
@@ -1072,7 +1076,8 @@ void Core::SaveDueResultOffsets() {
           spdlog::error("saving the result offsets of {} terminal(s) failed: {}", due->size(),
                         s.error().message);
         }
-      });
+      },
+      store::Urgency::kSoon);
 }
 
 void Core::ProcessResults(const std::string& terminal,
@@ -1248,7 +1253,8 @@ void Core::ProcessResults(const std::string& terminal,
           }
           if (s) RememberResult(terminal, seq);
           tally->Settle();
-        });
+        },
+        store::Urgency::kSoon);
   }
 }
 
@@ -1309,7 +1315,8 @@ void Core::OnDelivered(std::string terminal, std::string fire_id, TimeMs at) {
             return;
           }
           if (out->fire) AdoptFire(*out->fire, out->mission_status);
-        });
+        },
+        store::Urgency::kSoon);
   });
 }
 
@@ -1686,7 +1693,8 @@ void Core::QueueDueAlertEdits(TimeMs now) {
           return;
         }
         if (wake_outbox_) wake_outbox_();
-      });
+      },
+      store::Urgency::kSoon);
 }
 
 namespace {

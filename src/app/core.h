@@ -330,7 +330,10 @@ class Core {
   template <typename F>
   void Post(F&& fn);
   // Store submit that the core counts (Stop waits for the Done) and whose Done runs on the core.
-  void Submit(store::Writer::Work work, std::function<void(Status)> on_core);
+  // Bookkeeping that no answer waits on right away (deliveries, results, read positions, alert
+  // edits) goes kSoon, to share the next fire's commit (store::Writer "Urgency").
+  void Submit(store::Writer::Work work, std::function<void(Status)> on_core,
+              store::Urgency urgency = store::Urgency::kNow);
   // A fire's store work (DoFire): an accepted fire runs AcceptedFire (its command is queued) and
   // is then answered 202, on the core thread; any other outcome goes to `on_core` there.
   void SubmitFire(store::Writer::Work work, std::shared_ptr<store::FireInsert> result,

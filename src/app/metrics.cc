@@ -75,6 +75,10 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
       counter("bitten_store_failed_works_total", "Store works that returned an error");
   store_refused_ =
       counter("bitten_store_refused_total", "Store submits refused (busy, failed, stopped)");
+  checkpoints_ = counter("bitten_store_checkpoints_total", "WAL checkpoints run");
+  wal_restarts_ = counter("bitten_store_wal_restarts_total",
+                          "Times the store's WAL was started over after a full checkpoint");
+  wal_pages_ = gauge("bitten_store_wal_pages", "Pages in the store's WAL after the last commit");
   signals_ = counter("bitten_signals_total", "VENOM signals emitted since the start");
   ticks_ = counter("bitten_ticks_total", "Ticks ingested since the start");
   bridge_errors_ = counter("bitten_bridge_errors_total",
@@ -133,6 +137,9 @@ std::string Metrics::Render(const CoreSnapshot& core, const store::WriterStats& 
   CatchUp(*store_works_, static_cast<double>(writer.works));
   CatchUp(*store_failed_works_, static_cast<double>(writer.failed_works));
   CatchUp(*store_refused_, static_cast<double>(writer.refused));
+  CatchUp(*checkpoints_, static_cast<double>(writer.checkpoints));
+  CatchUp(*wal_restarts_, static_cast<double>(writer.wal_restarts));
+  wal_pages_->Set(static_cast<double>(writer.wal_pages));
   CatchUp(*signals_, static_cast<double>(core.signals));
   CatchUp(*ticks_, static_cast<double>(core.ticks));
   CatchUp(*bridge_errors_, static_cast<double>(core.bridge_errors));

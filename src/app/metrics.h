@@ -74,6 +74,9 @@ class Metrics {
   prometheus::Counter* store_works_ = nullptr;
   prometheus::Counter* store_failed_works_ = nullptr;
   prometheus::Counter* store_refused_ = nullptr;
+  prometheus::Counter* checkpoints_ = nullptr;
+  prometheus::Counter* wal_restarts_ = nullptr;
+  prometheus::Gauge* wal_pages_ = nullptr;
   prometheus::Counter* signals_ = nullptr;
   prometheus::Counter* ticks_ = nullptr;
   prometheus::Counter* bridge_errors_ = nullptr;

@@ -33,6 +33,9 @@ int OnWalCommit(void* pages, sqlite3*, const char*, int n) {
 // SQLite's automatic checkpoint threshold (pages), applied by the writer itself after a batch's
 // Dones instead of inside its COMMIT.
 constexpr int kCheckpointPages = 1000;
+// WAL size from which the writer completes a checkpoint the checkpointer has caught up with, so
+// that its next transaction starts the WAL over (header comment, "Keeping the WAL small").
+constexpr int kRestartPages = 4000;
 
 Result<TxnStatements> PrepareTxnStatements(sqlite3* db) {
   auto begin = Statement::Prepare(db, "BEGIN IMMEDIATE");
@@ -125,15 +128,19 @@ void Writer::RunCheckpointer() {
     lock.unlock();
     // Best effort, as SQLite's own automatic checkpoint: a busy or partial one is retried when the
     // WAL has grown again. Every commit is already durable in the WAL either way.
-    (void)sqlite3_wal_checkpoint_v2(checkpoint_db_->handle(), nullptr, SQLITE_CHECKPOINT_PASSIVE,
-                                    nullptr, nullptr);
+    int log = 0;
+    int copied = 0;
+    const int rc = sqlite3_wal_checkpoint_v2(checkpoint_db_->handle(), nullptr,
+                                             SQLITE_CHECKPOINT_PASSIVE, &log, &copied);
+    if (rc == SQLITE_OK && log > 0 && copied == log) checkpoint_caught_up_.store(true);
     lock.lock();
     ++checkpoints_;
   }
 }
 
-void Writer::Submit(Work work, Done done) {
+void Writer::Submit(Work work, Done done, Urgency urgency) {
   std::optional<Error> refusal;
+  bool wake = false;
   {
     std::lock_guard lock(mu_);
     if (failure_) {
@@ -144,7 +151,12 @@ void Writer::Submit(Work work, Done done) {
       refusal = Error{"store_busy", path_.string() + ": " + std::to_string(queue_.size()) +
                                         " writes already queued (limit); try again shortly"};
     } else {
-      queue_.push_back(Item{std::move(work), std::move(done)});
+      const bool now = urgency == Urgency::kNow;
+      // A kSoon work wakes the writer only when it has to start counting its wait (the queue was
+      // empty) or the batch is full; otherwise the writer is already waiting on an earlier one.
+      wake = now || queue_.empty() || queue_.size() + 1 >= options_.max_batch;
+      queue_.push_back(Item{std::move(work), std::move(done), now, SteadyClock::now()});
+      if (now) ++now_queued_;
     }
     if (refusal) ++stats_.refused;
   }
@@ -152,7 +164,7 @@ void Writer::Submit(Work work, Done done) {
     if (done) done(tl::unexpected(std::move(*refusal)));
     return;
   }
-  cv_.notify_one();
+  if (wake) cv_.notify_one();
 }
 
 Status Writer::SubmitAndWait(Work work) {
@@ -201,7 +213,19 @@ void Writer::Run() {
     std::optional<Error> failed;
     {
       std::unique_lock lock(mu_);
-      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      // Start a transaction for a kNow work, a full batch, a stop, or a kSoon work that has waited
+      // soon_within_us (the queue's front is its oldest work, and all queued works are kSoon here).
+      for (;;) {
+        if (stopping_ || now_queued_ > 0 || queue_.size() >= options_.max_batch) break;
+        if (queue_.empty()) {
+          cv_.wait(lock);
+          continue;
+        }
+        const auto due =
+            queue_.front().queued_at + std::chrono::microseconds(options_.soon_within_us);
+        if (SteadyClock::now() >= due) break;
+        cv_.wait_until(lock, due);
+      }
       if (queue_.empty()) break;  // stopping and drained
       if (queue_.size() <= options_.max_batch) {
         batch.swap(queue_);
@@ -210,6 +234,7 @@ void Writer::Run() {
         batch.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(end));
         queue_.erase(queue_.begin(), end);
       }
+      for (const Item& item : batch) now_queued_ -= item.now ? 1 : 0;
       failed = failure_;
     }
     if (failed) {
@@ -300,11 +325,23 @@ void Writer::Run() {
       stats_.last_batch = batch.size();
       if (batch.size() > stats_.max_batch) stats_.max_batch = batch.size();
       stats_.last_commit_us = commit_us;
+      // The WAL only grows between restarts: fewer pages after this commit than after the last
+      // one means SQLite started it over.
+      if (wal_pages < stats_.wal_pages) ++stats_.wal_restarts;
+      stats_.wal_pages = wal_pages;
       stats_.last_batch_us = MicrosSince(batch_start);
     }
     if (options_.on_commit) options_.on_commit(batch.size(), commit_us, MicrosSince(batch_start));
     for (std::size_t i = 0; i < batch.size(); ++i) {
       if (batch[i].done) batch[i].done(std::move(outcomes[i]));
+    }
+    if (wal_pages >= kRestartPages && checkpoint_caught_up_.exchange(false)) {
+      // The checkpointer copied everything up to its pass's start; copy the frames committed since
+      // (a few batches' worth) here, so that the next BEGIN finds the WAL fully copied back and
+      // SQLite starts it over.
+      (void)sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+      std::lock_guard lock(mu_);
+      ++stats_.checkpoints;
     }
     if (wal_pages >= kCheckpointPages) {
       if (!RequestCheckpoint()) {
@@ -313,7 +350,6 @@ void Writer::Run() {
         std::lock_guard lock(mu_);
         ++stats_.checkpoints;
       }
-      wal_pages = 0;
     }
   }
 }

@@ -9,6 +9,13 @@
 //   batch waits for it (the checkpoint copies pages into the database file and syncs it: tens of
 //   milliseconds, the fire path's p99 tail when it ran on the writer thread).
 //
+// Keeping the WAL small: SQLite starts the WAL file over only when a write transaction begins with
+// every frame already copied back, which a checkpointer racing continuous commits never achieves
+// (the WAL grew to hundreds of MB under a fire load, and every answer slowed down with it). So once
+// the WAL holds >= 4,000 pages and the checkpointer has copied everything it saw, the writer copies
+// the few frames committed since (its own PASSIVE checkpoint, between two batches, after the
+// Dones); its next transaction then starts the WAL over. docs/performance.md "Session 6".
+//
 // A work that returns an error (or throws) is rolled back to its own savepoint and its Done gets
 // that error; the other works of the batch proceed and commit. A Done with an ok Status means the
 // work's writes are durable (WAL + synchronous=FULL): this is what ARCHITECTURE invariant 1 rests
@@ -20,6 +27,13 @@
 // and from then on every Submit is refused with the same error and health() reports it. Nothing
 // after a failed commit is ever acknowledged; the process is expected to stop accepting fires and
 // be restarted, and startup recovery reads what was really committed.
+//
+// Urgency: a work submitted kSoon (background bookkeeping: a command's delivery, a terminal's
+// results, read positions) does not start a transaction of its own at once. It waits, up to
+// WriterOptions::soon_within_us, for a kNow work (a fire) to share that work's COMMIT, or for
+// max_batch works to be queued. At a moderate fire rate each fsync then carries the fires and the
+// bookkeeping together instead of one commit each (docs/performance.md "Session 6"). Works still
+// run, commit and get their Dones in submission order, whatever their urgency.
 //
 // Limits: at most WriterOptions::max_queue works wait; Submit beyond that fails fast with
 // Fail("store_busy", ...) instead of buffering without bound.
@@ -35,6 +49,8 @@
 
 #include <sqlite3.h>
 
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -107,11 +123,17 @@ Result<std::optional<T>> QueryOneCached(Txn& txn, const std::string& sql, BindFn
   return out;
 }
 
+// How soon a work must be committed (header comment, "Urgency").
+enum class Urgency { kNow, kSoon };
+
 struct WriterOptions {
   // Most works waiting to be run. Submit beyond it fails with "store_busy". Default: 10000.
   std::size_t max_queue = 10000;
   // Most works run in one transaction; the rest wait for the next one. Default: 1000.
   std::size_t max_batch = 1000;
+  // Longest a kSoon work waits for a kNow work to share its commit, in microseconds (steady
+  // clock). Default: 10,000 (10 ms).
+  std::int64_t soon_within_us = 10000;
   // Test hook: when >= 0, the commit that follows this many successful commits fails as a real
   // COMMIT failure would (the transaction is rolled back and the writer turns sticky-failed).
   // Default: -1 (off).
@@ -133,6 +155,8 @@ struct WriterStats {
   std::int64_t last_batch_us = 0;   // BEGIN to COMMIT of the last batch, microseconds
   std::size_t queued = 0;           // works waiting now
   std::uint64_t checkpoints = 0;    // WAL checkpoints run (by the checkpointer or the writer)
+  std::uint64_t wal_restarts = 0;   // times the WAL was started over (seen at the next commit)
+  std::int64_t wal_pages = 0;       // pages in the WAL after the last commit
 };
 
 class Writer {
@@ -148,7 +172,7 @@ class Writer {
   Writer& operator=(const Writer&) = delete;
 
   // Queues `work`; `done` (may be empty) later receives its outcome. See the header comment.
-  void Submit(Work work, Done done);
+  void Submit(Work work, Done done, Urgency urgency = Urgency::kNow);
   // Submits and blocks until the work is committed or failed. For the CLI and tests.
   Status SubmitAndWait(Work work);
 
@@ -162,6 +186,8 @@ class Writer {
   struct Item {
     Work work;
     Done done;
+    bool now = true;
+    std::chrono::steady_clock::time_point queued_at;
   };
 
   void Run();
@@ -178,6 +204,7 @@ class Writer {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Item> queue_;        // guarded by mu_
+  std::size_t now_queued_ = 0;    // guarded by mu_: kNow works in queue_
   bool stopping_ = false;         // guarded by mu_
   std::optional<Error> failure_;  // guarded by mu_; set once, never cleared
   WriterStats stats_;             // guarded by mu_ (queued is filled in by stats())
@@ -190,6 +217,8 @@ class Writer {
   bool checkpoint_wanted_ = false;  // guarded by checkpoint_mu_
   bool checkpoint_stop_ = false;    // guarded by checkpoint_mu_
   std::uint64_t checkpoints_ = 0;   // guarded by checkpoint_mu_ (checkpoints run)
+  // Set by the checkpointer when a pass copied every frame it saw; the writer finishes the rest.
+  std::atomic<bool> checkpoint_caught_up_{false};
   std::thread checkpointer_;
   std::thread thread_;  // last member: starts after everything above exists
 };

@@ -174,6 +174,111 @@ TEST_F(WriterTest, TheWalIsCheckpointedOffTheWriterThreadAndNothingIsLost) {
   EXPECT_TRUE(writer_->health());
 }
 
+// Continuous commits never leave the checkpointer a moment with every frame copied back, so without
+// the writer finishing the checkpoint SQLite would never start the WAL over and it would grow
+// without bound (docs/performance.md "Session 6"). Here the writer is never idle: every batch is
+// queued before the previous one commits.
+TEST_F(WriterTest, UnderContinuousCommitsTheWalIsStartedOverAndStaysBounded) {
+  WriterOptions options;
+  options.max_batch = 200;
+  options.max_queue = 20000;
+  StartWriter(options);
+  const std::string blob(3500, 'x');  // about one page per work
+  constexpr int kWorks = 16000;       // about 64 MB through the WAL
+  std::atomic<int> ok{0};
+  std::promise<void> all;
+  for (int i = 0; i < kWorks; ++i) {
+    writer_->Submit(SetKey("k" + std::to_string(i), blob), [&](Status s) {
+      if (s && ++ok == kWorks) all.set_value();
+    });
+  }
+  all.get_future().wait();
+  const WriterStats stats = writer_->stats();
+  EXPECT_EQ(ok.load(), kWorks);
+  EXPECT_GE(stats.wal_restarts, 1u) << stats.commits << " commits, " << stats.checkpoints
+                                    << " checkpoints, WAL " << stats.wal_pages << " pages";
+  // The WAL file keeps the size it reached before its last restart: far below what went through.
+  const auto wal = std::filesystem::file_size(DbPath().string() + "-wal");
+  EXPECT_LT(wal, 40u * 1024u * 1024u) << "WAL of " << wal << " bytes";
+  EXPECT_EQ(Count(*Reader(), "SELECT COUNT(*) FROM kv WHERE key LIKE 'k%'"), kWorks);
+}
+
+// Urgency: a kSoon work waits for a kNow work and shares its commit; works and Dones keep the
+// submission order.
+TEST_F(WriterTest, ASoonWorkWaitsForTheNextNowWorkAndSharesItsCommit) {
+  WriterOptions options;
+  options.soon_within_us = 60'000'000;  // far longer than the test: only a kNow work starts it
+  StartWriter(options);
+  std::vector<std::string> order;  // appended on the writer thread only
+  auto step = [&order](std::string name, std::string key) -> Writer::Work {
+    return [&order, name, key](Txn& txn) {
+      order.push_back(name + " work");
+      return KvSet(txn, key, "v");
+    };
+  };
+  std::promise<Status> soon_done;
+  writer_->Submit(
+      step("soon", "soon"),
+      [&](Status s) {
+        order.push_back("soon done");
+        soon_done.set_value(s);
+      },
+      Urgency::kSoon);
+  auto soon = soon_done.get_future();
+  EXPECT_EQ(soon.wait_for(std::chrono::milliseconds(200)), std::future_status::timeout);
+  EXPECT_EQ(writer_->stats().commits, 0u);
+  EXPECT_EQ(writer_->stats().queued, 1u);
+
+  std::promise<Status> now_done;
+  writer_->Submit(step("now", "now"), [&](Status s) {
+    order.push_back("now done");
+    now_done.set_value(s);
+  });
+  ASSERT_TRUE(now_done.get_future().get());
+  ASSERT_TRUE(soon.get());
+  const WriterStats stats = writer_->stats();
+  EXPECT_EQ(stats.commits, 1u);
+  EXPECT_EQ(stats.last_batch, 2u);
+  EXPECT_EQ(order, (std::vector<std::string>{"soon work", "now work", "soon done", "now done"}));
+}
+
+TEST_F(WriterTest, ASoonWorkAloneIsCommittedAfterItsWait) {
+  WriterOptions options;
+  options.soon_within_us = 20'000;
+  StartWriter(options);
+  std::promise<Status> done;
+  writer_->Submit(
+      SetKey("soon"), [&](Status s) { done.set_value(s); }, Urgency::kSoon);
+  auto f = done.get_future();
+  ASSERT_EQ(f.wait_for(std::chrono::seconds(30)), std::future_status::ready);
+  ASSERT_TRUE(f.get());
+  EXPECT_EQ(**KvGet(*Reader(), "soon"), "v");
+  EXPECT_EQ(writer_->stats().commits, 1u);
+}
+
+TEST_F(WriterTest, SoonWorksAreCommittedAtStopAndWhenTheBatchIsFull) {
+  WriterOptions options;
+  options.soon_within_us = 60'000'000;
+  options.max_batch = 5;
+  StartWriter(options);
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 5; ++i) {  // a full batch of kSoon works starts a transaction at once
+    writer_->Submit(
+        SetKey("full" + std::to_string(i)), [&](Status s) { ok += s ? 1 : 0; }, Urgency::kSoon);
+  }
+  for (int i = 0; i < 3000 && ok.load() < 5; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(ok.load(), 5);
+  for (int i = 0; i < 3; ++i) {  // fewer than a batch: they wait, and the stop commits them
+    writer_->Submit(
+        SetKey("stop" + std::to_string(i)), [&](Status s) { ok += s ? 1 : 0; }, Urgency::kSoon);
+  }
+  writer_.reset();
+  EXPECT_EQ(ok.load(), 8);
+  EXPECT_EQ(Count(*Reader(), "SELECT COUNT(*) FROM kv"), 8);
+}
+
 TEST_F(WriterTest, AFailingWorkIsRolledBackAloneAndTheOthersCommit) {
   StartWriter();
   WriterGate gate;
