@@ -1117,6 +1117,23 @@ void Core::ProcessResults(const std::string& terminal,
       tally->Settle();
       continue;
     }
+    const auto key = std::make_pair(terminal, record.seq);
+    if (auto it = results_in_flight_.find(key); it != results_in_flight_.end()) {
+      // The other copy of this record is in its store work now: this one gets the answer the
+      // store's (terminal, seq) key would give it after that commit (a duplicate), or its error.
+      it->second.push_back([this, tally](const Status& s) {
+        if (s) {
+          ++stats_.results_duplicate;
+          ++tally->duplicates;
+        } else if (!tally->error) {
+          tally->error = s.error();
+        }
+        tally->Settle();
+      });
+      continue;
+    }
+    results_in_flight_[key];
+    ++stats_.result_works;
     struct Outcome {
       bool duplicate = false;
       std::optional<Fire> fire;
@@ -1253,6 +1270,10 @@ void Core::ProcessResults(const std::string& terminal,
           }
           if (s) RememberResult(terminal, seq);
           tally->Settle();
+          auto waiting = results_in_flight_.extract(std::make_pair(terminal, seq));
+          if (!waiting.empty()) {
+            for (auto& settle : waiting.mapped()) settle(s);
+          }
         },
         store::Urgency::kSoon);
   }

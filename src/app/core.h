@@ -145,6 +145,9 @@ struct CoreSnapshot {
   std::size_t users = 0, sse_streams = 0, quotes = 0;
   std::map<std::string, int> missions_by_status;  // live missions held by the core
   std::int64_t fires_accepted = 0, fires_refused = 0, results_processed = 0, results_duplicate = 0;
+  // Store works started for result records: at most one per (terminal, seq) while the core
+  // remembers it, however many copies arrive (metric bitten_result_works_total).
+  std::int64_t result_works = 0;
   std::int64_t fires_settled_by_lock =
       0;                                  // concurrent fires answered duplicate by the store's lock
   std::vector<SignalRow> recent_signals;  // newest first, at most 20
@@ -495,6 +498,11 @@ class Core {
   std::map<std::string, std::int64_t> offsets_due_;
   // terminal id -> seqs of its committed results (RememberResult).
   std::unordered_map<std::string, std::set<std::int64_t>> results_done_;
+  // (terminal, seq) of results whose work is queued or running -> what the other copies of the
+  // same record wait for: each gets that work's outcome, as a duplicate (ProcessResults). The EA
+  // reports every result by file and by HTTP within a millisecond, before either copy commits.
+  std::map<std::pair<std::string, std::int64_t>, std::vector<std::function<void(const Status&)>>>
+      results_in_flight_;
   std::set<std::string> alerts_expired_;  // signal ids whose alert expiry edit is queued
   // signal id -> the countdown step (time left in whole telegram.alert_countdown_s) last queued
   std::map<std::string, TimeMs> alert_countdown_step_;

@@ -83,6 +83,8 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
   ticks_ = counter("bitten_ticks_total", "Ticks ingested since the start");
   bridge_errors_ = counter("bitten_bridge_errors_total",
                            "Bridge transport faults (bad result lines, bad heartbeats, I/O)");
+  result_works_ = counter("bitten_result_works_total",
+                          "Store works started for result records (one per terminal and seq)");
   store_healthy_ = gauge("bitten_store_healthy", "1 while the store takes writes, 0 once failed");
   writer_queue_ = gauge("bitten_store_queue_depth", "Works waiting for the store writer");
   outbox_depth_ = gauge("bitten_outbox_depth", "Telegram outbox messages not yet sent");
@@ -143,6 +145,7 @@ std::string Metrics::Render(const CoreSnapshot& core, const store::WriterStats& 
   CatchUp(*signals_, static_cast<double>(core.signals));
   CatchUp(*ticks_, static_cast<double>(core.ticks));
   CatchUp(*bridge_errors_, static_cast<double>(core.bridge_errors));
+  CatchUp(*result_works_, static_cast<double>(core.result_works));
   store_healthy_->Set(core.store_health == "ok" ? 1 : 0);
   writer_queue_->Set(static_cast<double>(writer.queued));
   if (outbox_depth >= 0) outbox_depth_->Set(static_cast<double>(outbox_depth));

@@ -80,6 +80,7 @@ class Metrics {
   prometheus::Counter* signals_ = nullptr;
   prometheus::Counter* ticks_ = nullptr;
   prometheus::Counter* bridge_errors_ = nullptr;
+  prometheus::Counter* result_works_ = nullptr;
   prometheus::Gauge* store_healthy_ = nullptr;
   prometheus::Gauge* writer_queue_ = nullptr;
   prometheus::Gauge* outbox_depth_ = nullptr;

@@ -650,7 +650,11 @@ TEST_F(CoreServerTest, ResultByFileAndByHttpIsProcessedOnce) {
   EXPECT_EQ(again.body["accepted"], 0);
   EXPECT_EQ(MetricValue("bitten_store_batch_works_sum"), works_before);
 
-  // The close, over HTTP only.
+  const double result_works_before = MetricValue("bitten_result_works_total");
+  ASSERT_GE(result_works_before, 1);
+  // The close, over HTTP only, and twice in one request: the second copy arrives while the first
+  // is still in its store work, and gets that work's answer (a duplicate) without a work of its
+  // own.
   bridge::ResultRecord close;
   close.seq = 2;
   close.type = bridge::ResultType::kClose;
@@ -665,9 +669,12 @@ TEST_F(CoreServerTest, ResultByFileAndByHttpIsProcessedOnce) {
   close.time = clock_.NowMs();
   std::string close_line = bridge::EncodeResultLine(close, Raw(kSecretHex));
   close_line.pop_back();
-  Reply closed = PostSigned("/api/report", close_line);
+  Reply closed = PostSigned("/api/report", "[" + close_line + "," + close_line + "]");
   ASSERT_EQ(closed.status, 200) << closed.body.dump();
   EXPECT_EQ(closed.body["accepted"], 1);
+  EXPECT_EQ(closed.body["duplicates"], 1);
+  EXPECT_EQ(MetricValue("bitten_result_works_total"), result_works_before + 1);
+  EXPECT_EQ(Count("SELECT COUNT(*) FROM results"), 2);
   json final_mission = MissionOf(signal_id, "alice");
   EXPECT_EQ(final_mission["status"], "closed");
   EXPECT_DOUBLE_EQ(final_mission["fire"]["profit"].get<double>(), 29.16);
