@@ -191,7 +191,7 @@ for share in 2 4; do
   fire_run "POST /api/fire fresh, paced $RATE/s (c=$PACED_CONNECTIONS)" "$PACED_CONNECTIONS" "$SLICE" "$TMP/paced-$share.txt" "$RATE"
   [ "$share" = 2 ] && echo "   at half the peak ($RATE/s offered, $(cat "$TMP/paced-$share.txt.fresh")/s answered 202): p99 $(awk '$1=="99%" {print $2}' "$TMP/paced-$share.txt") (target <= 5 ms)"
 done
-curl -fsS "$BASE/metrics" | grep -E '^bitten_(fires_total|store_batch_works_(sum|count)|store_commits_total|store_(commit|batch)_seconds_(sum|count)|fire_latency_seconds_(sum|count))' || true
+curl -fsS "$BASE/metrics" | grep -E '^bitten_(fires_total|store_batch_works_(sum|count)|store_commits_total|store_wal_frames_total|store_(commit|batch)_seconds_(sum|count)|fire_latency_seconds_(sum|count))' || true
 kill "$SERVER"; wait "$SERVER" 2>/dev/null || true
 
 if [ "${SKIP_MEMORY:-0}" != 1 ]; then

@@ -79,6 +79,8 @@ Metrics::Metrics() : registry_(std::make_shared<prometheus::Registry>()) {
   wal_restarts_ = counter("bitten_store_wal_restarts_total",
                           "Times the store's WAL was started over after a full checkpoint");
   wal_pages_ = gauge("bitten_store_wal_pages", "Pages in the store's WAL after the last commit");
+  wal_frames_ =
+      counter("bitten_store_wal_frames_total", "Pages written to the store's WAL by all commits");
   signals_ = counter("bitten_signals_total", "VENOM signals emitted since the start");
   ticks_ = counter("bitten_ticks_total", "Ticks ingested since the start");
   bridge_errors_ = counter("bitten_bridge_errors_total",
@@ -142,6 +144,7 @@ std::string Metrics::Render(const CoreSnapshot& core, const store::WriterStats& 
   CatchUp(*checkpoints_, static_cast<double>(writer.checkpoints));
   CatchUp(*wal_restarts_, static_cast<double>(writer.wal_restarts));
   wal_pages_->Set(static_cast<double>(writer.wal_pages));
+  CatchUp(*wal_frames_, static_cast<double>(writer.wal_frames));
   CatchUp(*signals_, static_cast<double>(core.signals));
   CatchUp(*ticks_, static_cast<double>(core.ticks));
   CatchUp(*bridge_errors_, static_cast<double>(core.bridge_errors));

@@ -77,6 +77,7 @@ class Metrics {
   prometheus::Counter* checkpoints_ = nullptr;
   prometheus::Counter* wal_restarts_ = nullptr;
   prometheus::Gauge* wal_pages_ = nullptr;
+  prometheus::Counter* wal_frames_ = nullptr;
   prometheus::Counter* signals_ = nullptr;
   prometheus::Counter* ticks_ = nullptr;
   prometheus::Counter* bridge_errors_ = nullptr;

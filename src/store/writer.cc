@@ -327,7 +327,12 @@ void Writer::Run() {
       stats_.last_commit_us = commit_us;
       // The WAL only grows between restarts: fewer pages after this commit than after the last
       // one means SQLite started it over.
-      if (wal_pages < stats_.wal_pages) ++stats_.wal_restarts;
+      if (wal_pages < stats_.wal_pages) {
+        ++stats_.wal_restarts;
+        stats_.wal_frames += static_cast<std::uint64_t>(wal_pages);
+      } else {
+        stats_.wal_frames += static_cast<std::uint64_t>(wal_pages - stats_.wal_pages);
+      }
       stats_.wal_pages = wal_pages;
       stats_.last_batch_us = MicrosSince(batch_start);
     }

@@ -157,6 +157,7 @@ struct WriterStats {
   std::uint64_t checkpoints = 0;    // WAL checkpoints run (by the checkpointer or the writer)
   std::uint64_t wal_restarts = 0;   // times the WAL was started over (seen at the next commit)
   std::int64_t wal_pages = 0;       // pages in the WAL after the last commit
+  std::uint64_t wal_frames = 0;     // pages written to the WAL by all commits (the write volume)
 };
 
 class Writer {
