@@ -1360,18 +1360,27 @@ void Core::OnBar(const market::Bar& bar) {
   recent.push_back(bar);
   if (recent.size() > kRecentM1Bars) recent.pop_front();
   // CITADEL weighs the signal against the positions open (or on their way) right now.
-  std::vector<venom::citadel::OpenPosition> exposure;
-  for (const auto& [id, lm] : missions_) {
-    if (!IsOpen(lm.mission.status)) continue;
-    const venom::citadel::OpenPosition p{lm.mission.symbol, lm.mission.side};
-    const bool seen = std::any_of(exposure.begin(), exposure.end(), [&](const auto& q) {
-      return q.symbol == p.symbol && q.side == p.side;
-    });
-    if (!seen) exposure.push_back(p);
-  }
-  engine_->SetOpenExposure(std::move(exposure));
+  engine_->SetOpenExposure(OpenExposure());
   auto signal = engine_->OnBar(bar);
   if (signal && !DropWhilePaused(*signal)) EmitSignal(*signal);
+}
+
+// One entry per (symbol, side) with an open mission, in the order of each one's lowest open
+// mission id: the order a walk of every held mission (by id) gave, which the shield's text depends
+// on (the first of equally correlated positions is named). CheckMissionIndex compares it with that
+// walk.
+std::vector<venom::citadel::OpenPosition> Core::OpenExposure() const {
+  std::vector<std::pair<const std::string*, venom::citadel::OpenPosition>> firsts;
+  firsts.reserve(open_of_exposure_.size());
+  for (const auto& [key, ids] : open_of_exposure_) {
+    firsts.push_back({&*ids.begin(), venom::citadel::OpenPosition{key.first, key.second}});
+  }
+  std::sort(firsts.begin(), firsts.end(),
+            [](const auto& a, const auto& b) { return *a.first < *b.first; });
+  std::vector<venom::citadel::OpenPosition> exposure;
+  exposure.reserve(firsts.size());
+  for (auto& [first, p] : firsts) exposure.push_back(std::move(p));
+  return exposure;
 }
 
 void Core::EmitSignal(const venom::Signal& signal) {
@@ -1747,21 +1756,41 @@ void Core::UnindexMission(const Mission& m) {
 }
 
 void Core::IndexStatus(const Mission& m) {
-  if (IsOpen(m.status)) open_of_user_[m.user_id].insert(m.mission_id);
+  if (IsOpen(m.status)) {
+    open_of_user_[m.user_id].insert(m.mission_id);
+    open_of_exposure_[{m.symbol, m.side}].insert(m.mission_id);
+  }
   if (m.status == MissionStatus::kPending) pending_by_expiry_.emplace(m.expires_at, m.mission_id);
   if (missions::IsTerminal(m.status)) finished_by_expiry_.emplace(m.expires_at, m.mission_id);
+  ++held_of_status_[m.status];
 }
 
 void Core::UnindexStatus(const Mission& m) {
   Unindex(open_of_user_, m.user_id, m.mission_id);
+  if (auto it = open_of_exposure_.find({m.symbol, m.side}); it != open_of_exposure_.end()) {
+    it->second.erase(m.mission_id);
+    if (it->second.empty()) open_of_exposure_.erase(it);
+  }
   pending_by_expiry_.erase({m.expires_at, m.mission_id});
   finished_by_expiry_.erase({m.expires_at, m.mission_id});
+  if (auto it = held_of_status_.find(m.status); it != held_of_status_.end() && --it->second <= 0) {
+    held_of_status_.erase(it);
+  }
+}
+
+void Core::CountHudOpened(const LiveMission& lm, int delta) {
+  if (!lm.hud_opened) return;
+  auto [it, added] = hud_opened_of_signal_.try_emplace(lm.mission.signal_id, 0);
+  if ((it->second += delta) <= 0) hud_opened_of_signal_.erase(it);
 }
 
 Core::LiveMission& Core::HoldMission(Mission m) {
   std::string id = m.mission_id;  // copied first: `m` is moved into the map below
   LiveMission& lm = missions_[id];
-  if (!lm.mission.mission_id.empty()) UnindexMission(lm.mission);  // replaced (recovery)
+  if (!lm.mission.mission_id.empty()) {  // replaced (recovery)
+    UnindexMission(lm.mission);
+    CountHudOpened(lm, -1);
+  }
   lm = LiveMission{std::move(m), false};
   IndexMission(lm.mission);
   return lm;
@@ -1770,6 +1799,7 @@ Core::LiveMission& Core::HoldMission(Mission m) {
 std::map<std::string, Core::LiveMission>::iterator Core::DropMission(
     std::map<std::string, LiveMission>::iterator it) {
   UnindexMission(it->second.mission);
+  CountHudOpened(it->second, -1);
   return missions_.erase(it);
 }
 
@@ -1828,13 +1858,49 @@ Core::OpenCount Core::CountOpen(const std::string& user_id, const std::string& e
 Status Core::CheckMissionIndex() const {
   std::map<std::string, std::set<std::string>> walked, open, flying;
   std::set<std::pair<TimeMs, std::string>> pending, finished;
-  std::map<std::string, int> per_signal;
+  std::map<std::string, int> per_signal, hud_opened;
+  std::map<MissionStatus, int> per_status;
+  std::map<std::pair<std::string, market::Side>, std::set<std::string>> exposure;
   for (const auto& [id, lm] : missions_) {
     walked[lm.mission.user_id].insert(id);
-    if (IsOpen(lm.mission.status)) open[lm.mission.user_id].insert(id);
+    if (IsOpen(lm.mission.status)) {
+      open[lm.mission.user_id].insert(id);
+      exposure[{lm.mission.symbol, lm.mission.side}].insert(id);
+    }
     if (lm.mission.status == MissionStatus::kPending) pending.emplace(lm.mission.expires_at, id);
     if (missions::IsTerminal(lm.mission.status)) finished.emplace(lm.mission.expires_at, id);
     ++per_signal[lm.mission.signal_id];
+    ++per_status[lm.mission.status];
+    if (lm.hud_opened) ++hud_opened[lm.mission.signal_id];
+  }
+  if (per_status != held_of_status_) {
+    return Fail("index_drift", fmt::format("{} statuses held, {} in the status counts",
+                                           per_status.size(), held_of_status_.size()));
+  }
+  if (exposure != open_of_exposure_) {
+    return Fail("index_drift", fmt::format("{} (symbol, side) open, {} in the exposure index",
+                                           exposure.size(), open_of_exposure_.size()));
+  }
+  // OpenExposure's order is the walk's: each (symbol, side) where its first open mission comes.
+  std::vector<venom::citadel::OpenPosition> walked_exposure;
+  for (const auto& [id, lm] : missions_) {
+    if (!IsOpen(lm.mission.status)) continue;
+    const bool seen = std::any_of(
+        walked_exposure.begin(), walked_exposure.end(),
+        [&](const auto& q) { return q.symbol == lm.mission.symbol && q.side == lm.mission.side; });
+    if (!seen) walked_exposure.push_back({lm.mission.symbol, lm.mission.side});
+  }
+  const std::vector<venom::citadel::OpenPosition> indexed_exposure = OpenExposure();
+  const bool same_order = std::equal(
+      walked_exposure.begin(), walked_exposure.end(), indexed_exposure.begin(),
+      indexed_exposure.end(),
+      [](const auto& a, const auto& b) { return a.symbol == b.symbol && a.side == b.side; });
+  if (!same_order) {
+    return Fail("index_drift", "the open exposure is not in the order of the missions' ids");
+  }
+  if (hud_opened != hud_opened_of_signal_) {
+    return Fail("index_drift", fmt::format("HUD opened for {} signals, {} in the HUD index",
+                                           hud_opened.size(), hud_opened_of_signal_.size()));
   }
   if (pending != pending_by_expiry_) {
     return Fail("index_drift", fmt::format("{} pending missions held, {} in the expiry index",
@@ -2016,10 +2082,14 @@ void Core::GetMissionForSignal(Principal who, std::string signal_id, ReplyFn rep
   Post([this, who = std::move(who), signal_id = std::move(signal_id), reply = std::move(reply)] {
     const User* user = Resolve(who);
     if (!user) return reply(ErrorReply(401, "unauthorized", kNotLinked));
-    for (auto& [id, lm] : missions_) {
-      if (lm.mission.signal_id == signal_id && lm.mission.user_id == user->user_id) {
-        NoteHudOpened(lm);
-        return reply(CoreReply{200, MissionJson(lm.mission)});
+    // The user's held missions, not every held mission: each trader who opens the group alert's
+    // button comes here.
+    if (auto mine = missions_of_user_.find(user->user_id); mine != missions_of_user_.end()) {
+      for (const std::string& id : mine->second) {
+        auto it = missions_.find(id);
+        if (it == missions_.end() || it->second.mission.signal_id != signal_id) continue;
+        NoteHudOpened(it->second);
+        return reply(CoreReply{200, MissionJson(it->second.mission)});
       }
     }
     reply(
@@ -2144,8 +2214,8 @@ void Core::Snapshot(std::function<void(CoreSnapshot)> done) {
     s.users = users_.size();
     s.sse_streams = hub_.size();
     s.quotes = quotes_.size();
-    for (const auto& [id, lm] : missions_)
-      ++s.missions_by_status[std::string(missions::ToString(lm.mission.status))];
+    for (const auto& [status, n] : held_of_status_)
+      s.missions_by_status[std::string(missions::ToString(status))] = n;
     for (const SignalInfo& si : recent_signals_) {
       const venom::Signal& sig = si.signal;
       s.recent_signals.push_back(

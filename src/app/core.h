@@ -306,6 +306,8 @@ class Core {
   // For tests, on the core thread (inside RunSync): checks the per-user mission index against a
   // walk of every held mission; an error names the first user whose index drifted.
   Status CheckMissionIndex() const;
+  // Core thread. CITADEL's open exposure (Engine::SetOpenExposure), from open_of_exposure_.
+  std::vector<venom::citadel::OpenPosition> OpenExposure() const;
 
  private:
   struct TerminalState {
@@ -410,6 +412,8 @@ class Core {
   void UnindexMission(const missions::Mission& m);
   void IndexStatus(const missions::Mission& m);
   void UnindexStatus(const missions::Mission& m);
+  // Adds `delta` to hud_opened_of_signal_ for a mission its user opened in the HUD.
+  void CountHudOpened(const LiveMission& lm, int delta);
   // The only way a held mission's status changes: keeps open_of_user_, pending_by_expiry_ and
   // finished_by_expiry_ in step.
   void SetMissionStatus(LiveMission& lm, missions::MissionStatus status);
@@ -489,6 +493,15 @@ class Core {
   std::set<std::pair<TimeMs, std::string>> pending_by_expiry_;
   std::set<std::pair<TimeMs, std::string>> finished_by_expiry_;
   std::map<std::string, int> held_of_signal_;
+  // What /metrics, /status, the console and each bar read, without a walk of every held mission
+  // (a scrape or a bar stalled the core thread, and every fire behind it, for milliseconds per
+  // 100,000 held missions: docs/performance.md "Session 7"). Kept exact by the same functions;
+  // checked by CheckMissionIndex. Held missions per status; the ids of the open missions per
+  // (symbol, side), CITADEL's exposure; held missions per signal that their user opened in the
+  // HUD (NoteHudOpened).
+  std::map<missions::MissionStatus, int> held_of_status_;
+  std::map<std::pair<std::string, market::Side>, std::set<std::string>> open_of_exposure_;
+  std::map<std::string, int> hud_opened_of_signal_;
   missions::DayCounters counters_;
   missions::StatsBook stats_book_;  // closed trades per user (docs/xp.md)
   bool kill_switch_ = false;

@@ -46,7 +46,11 @@ json ShieldJson(const venom::Shield& s) {
 
 }  // namespace
 
-void Core::NoteHudOpened(LiveMission& lm) { lm.hud_opened = true; }
+void Core::NoteHudOpened(LiveMission& lm) {
+  if (lm.hud_opened) return;
+  lm.hud_opened = true;
+  CountHudOpened(lm, +1);
+}
 
 bool Core::DropWhilePaused(const venom::Signal& signal) {
   if (!engine_paused_) return false;
@@ -101,20 +105,21 @@ void Core::AdminState(std::function<void(json)> done) {
                        {"ask", t.ask}});
     }
     // Live funnel counts only the core knows (HUD opened), per held signal.
-    std::map<std::string, int> hud_opened;
-    std::map<std::string, int> held;
+    // (From the core's indexes: no walk of every held mission per poll.)
+    auto opened_of = [this](const std::string& signal_id) {
+      auto it = hud_opened_of_signal_.find(signal_id);
+      return it == hud_opened_of_signal_.end() ? 0 : it->second;
+    };
     std::map<std::string, std::int64_t> missions_by_status;
-    for (const auto& [id, lm] : missions_) {
-      ++held[lm.mission.signal_id];
-      if (lm.hud_opened) ++hud_opened[lm.mission.signal_id];
-      ++missions_by_status[std::string(missions::ToString(lm.mission.status))];
+    for (const auto& [status, n] : held_of_status_) {
+      missions_by_status[std::string(missions::ToString(status))] = n;
     }
     json opened = json::object();  // every held signal, also those recovered at start
-    for (const auto& [signal_id, n] : held) opened[signal_id] = hud_opened[signal_id];
+    for (const auto& [signal_id, n] : held_of_signal_) opened[signal_id] = opened_of(signal_id);
     json signals = json::array();
     for (const SignalInfo& si : recent_signals_) {
       const venom::Signal& s = si.signal;
-      const bool known = held.count(s.signal_id) > 0;
+      const bool known = held_of_signal_.count(s.signal_id) > 0;
       signals.push_back({{"signal_id", s.signal_id},
                          {"symbol", s.symbol},
                          {"side", market::ToString(s.side)},
@@ -124,7 +129,7 @@ void Core::AdminState(std::function<void(json)> done) {
                          {"shield", ShieldJson(s.shield)},
                          {"created_at", s.created_at},
                          {"expires_at", s.expires_at},
-                         {"hud_opened", known ? json(hud_opened[s.signal_id]) : json(nullptr)}});
+                         {"hud_opened", known ? json(opened_of(s.signal_id)) : json(nullptr)}});
     }
     json terminals = json::array();
     for (const auto& [id, t] : terminals_) {

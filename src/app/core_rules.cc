@@ -69,9 +69,11 @@ void Core::SetUserFlag(std::string user_id, UserFlag flag, bool on, ReplyFn repl
                 return;
               }
               (paused ? u->second.paused : u->second.killed) = on;
-              for (const auto& [id, lm] : missions_) {
-                if (lm.mission.user_id == user_id && lm.mission.status == MissionStatus::kPending) {
-                  PushMission(lm.mission);
+              if (auto mine = missions_of_user_.find(user_id); mine != missions_of_user_.end()) {
+                for (const std::string& id : mine->second) {
+                  auto it = missions_.find(id);
+                  if (it != missions_.end() && it->second.mission.status == MissionStatus::kPending)
+                    PushMission(it->second.mission);
                 }
               }
               if (reply) reply(CoreReply{200, FlagsJson(u->second)});

@@ -115,17 +115,19 @@ class CoreRulesTest : public ::testing::Test {
   }
 
   // `n` pending EURUSD missions of `user` from one signal, each risking `risk` USD at 0.10 lots.
-  std::vector<std::string> PutMissions(const std::string& user, int n, double risk) {
+  std::vector<std::string> PutMissions(const std::string& user, int n, double risk,
+                                       market::Side side = market::Side::kBuy) {
     const missions::User& u = users_.at(user);
+    const double dir = side == market::Side::kBuy ? 1.0 : -1.0;
     venom::Signal sig;
     sig.signal_id = NewUuidV7(clock_);
     sig.symbol = "EURUSD";
-    sig.side = market::Side::kBuy;
+    sig.side = side;
     sig.setup = "test";
     sig.bar_time = kT0 - 60'000;
     sig.entry = 1.08500;
-    sig.sl = 1.08250;
-    sig.tp = 1.08875;
+    sig.sl = 1.08500 - dir * 0.00250;
+    sig.tp = 1.08500 + dir * 0.00375;
     sig.digits = 5;
     sig.sl_pips = 25;
     sig.tp_pips = 37.5;
@@ -651,15 +653,19 @@ TEST_F(CoreRulesTest, AutoFireFiresEligibleMissionsThroughTheFirePathAndTellsThe
 // The per-user open-positions index (Core::missions_of_user_, docs/performance.md "Fire path"): the
 // max_open_positions rule must give the same answers as the walk over every mission it replaced,
 // and the index must equal that walk after every way a mission's state moves: fire, fill and
-// close, a broker reject, expiry, the restart recovery and the drop of finished missions.
+// close, a broker reject, expiry, the restart recovery and the drop of finished missions. The
+// same for the indexes that replaced the other walks: held missions per status (/metrics), the
+// open exposure per (symbol, side) in mission-id order (CITADEL), and HUD opens per signal (the
+// console). Rival's sell missions are created first: their pair sorts after fang's buy pair but
+// comes first in the walk's order.
 TEST_F(CoreRulesTest, OpenPositionIndexStaysExactThroughCloseRejectExpiryAndRestart) {
   Fang().fires_per_day = 50;
   Fang().max_open = 1;
   Fang().daily_loss_cap_pct = 100;
   Start();
   Stop();
+  const auto rival = PutMissions("rival", 2, 10.0, market::Side::kSell);
   const auto ids = PutMissions("fang", 4, 10.0);
-  const auto rival = PutMissions("rival", 2, 10.0);
   Start();
   ASSERT_EQ(Heartbeat(10000).status, 200);
   auto index_ok = [&] {
@@ -699,6 +705,29 @@ TEST_F(CoreRulesTest, OpenPositionIndexStaysExactThroughCloseRejectExpiryAndRest
     EXPECT_EQ(rep.status, 200) << rep.body.dump();
   };
   index_ok();
+  auto signal_of = [&](const std::string& user, const std::string& mission_id) {
+    return Get("/api/missions/" + mission_id, user).body.value("signal_id", "");
+  };
+  auto missions_metric = [&](const std::string& status) {
+    auto r = http_->Send("GET", "/metrics", "", {});
+    EXPECT_TRUE(r);
+    if (!r) return -1.0;
+    const std::string key = "bitten_missions{status=\"" + status + "\"} ";
+    const auto at = r->body.find(key);
+    return at == std::string::npos ? 0.0 : std::stod(r->body.substr(at + key.size()));
+  };
+  EXPECT_EQ(missions_metric("pending"), 6.0);
+  EXPECT_EQ(missions_metric("fired"), 0.0);
+  // Opening a mission by its signal (the group alert's button) is counted once per mission.
+  for (int i = 0; i < 2; ++i) {
+    const Reply opened = Get("/api/signals/" + signal_of("fang", ids[0]) + "/mission", "fang");
+    ASSERT_EQ(opened.status, 200) << opened.body.dump();
+    EXPECT_EQ(opened.body["user_id"], users_.at("fang").user_id);
+  }
+  EXPECT_EQ(Get("/api/signals/" + signal_of("rival", rival[0]) + "/mission", "rival").status, 200);
+  EXPECT_EQ(Get("/api/signals/" + signal_of("rival", rival[0]) + "/mission", "fang").status,
+            404);  // fang holds no mission of rival's signal
+  index_ok();
 
   // Another user's open position does not count for fang.
   const Reply r0 = fire("rival", rival[0]);
@@ -707,6 +736,15 @@ TEST_F(CoreRulesTest, OpenPositionIndexStaysExactThroughCloseRejectExpiryAndRest
   ASSERT_EQ(f0.status, 202) << f0.body.dump();
   EXPECT_EQ(code(fire("fang", ids[1])), "max_open_positions");
   EXPECT_EQ(open_of("fang"), 1);
+  EXPECT_EQ(missions_metric("pending"), 4.0);
+  EXPECT_EQ(missions_metric("fired"), 2.0);
+  {
+    std::vector<venom::citadel::OpenPosition> exposure;
+    server_->core().RunSync([&] { exposure = server_->core().OpenExposure(); });
+    ASSERT_EQ(exposure.size(), 2u);
+    EXPECT_EQ(exposure[0].side, market::Side::kSell);  // rival's, the lower mission id
+    EXPECT_EQ(exposure[1].side, market::Side::kBuy);
+  }
   index_ok();
 
   // Filled, then closed: no longer open.
