@@ -516,7 +516,10 @@ Status Core::Recover(const store::Database& reader) {
       u.paused = f->second.paused;
       u.killed = f->second.killed;
     }
-    users_[u.user_id] = std::move(u);
+    auto [it, added] = users_.try_emplace(u.user_id);
+    if (!added) ranking_.Erase(RankKeyOf(it->second));
+    it->second = std::move(u);
+    ranking_.Insert(RankKeyOf(it->second));
   }
   // The global kill switch: on when the config says so or when it was last switched on at runtime
   // (kv); failing closed, a runtime "off" does not override the config's "on".

@@ -50,6 +50,7 @@
 #include "missions/builder.h"
 #include "missions/day_counters.h"
 #include "missions/fire_rules.h"
+#include "missions/ranking.h"
 #include "missions/stats.h"
 #include "missions/types.h"
 #include "store/db.h"
@@ -306,6 +307,8 @@ class Core {
   // For tests, on the core thread (inside RunSync): checks the per-user mission index against a
   // walk of every held mission; an error names the first user whose index drifted.
   Status CheckMissionIndex() const;
+  // For tests, on the core thread: checks the leaderboard's order against a sort of every user.
+  Status CheckRanking() const;
   // Core thread. CITADEL's open exposure (Engine::SetOpenExposure), from open_of_exposure_.
   std::vector<venom::citadel::OpenPosition> OpenExposure() const;
 
@@ -414,6 +417,16 @@ class Core {
   void UnindexStatus(const missions::Mission& m);
   // Adds `delta` to hud_opened_of_signal_ for a mission its user opened in the HUD.
   void CountHudOpened(const LiveMission& lm, int delta);
+  // The user's leaderboard key (from the user, the stats book and the users_ map's own id).
+  missions::RankKey RankKeyOf(const missions::User& u) const;
+  // Runs `change` (which may change the user's XP or P&L) with the user's key taken out of
+  // ranking_ and put back after.
+  template <typename Change>
+  void Rerank(const missions::User& u, Change&& change) {
+    ranking_.Erase(RankKeyOf(u));
+    change();
+    ranking_.Insert(RankKeyOf(u));
+  }
   // The only way a held mission's status changes: keeps open_of_user_, pending_by_expiry_ and
   // finished_by_expiry_ in step.
   void SetMissionStatus(LiveMission& lm, missions::MissionStatus status);
@@ -504,6 +517,9 @@ class Core {
   std::map<std::string, int> hud_opened_of_signal_;
   missions::DayCounters counters_;
   missions::StatsBook stats_book_;  // closed trades per user (docs/xp.md)
+  // Every user in leaderboard order (XP, P&L, age). Kept exact by Recover, OnTradeXp and
+  // CountClosedTrade through Rerank; checked by CheckRanking.
+  missions::Ranking ranking_;
   bool kill_switch_ = false;
   std::vector<missions::Fire> redeliver_;  // from recovery, enqueued at Start
   std::deque<SignalInfo> recent_signals_;  // for /status

@@ -157,13 +157,18 @@ void Core::CountClosedTrade(const missions::Fire& fire, const missions::Mission&
     view.pips =
         missions::TradePips(mission.side, fire.fill_price, fire.close_price, inst->pip_size);
   }
-  stats_book_.Add(fire.user_id, view);
+  auto u = users_.find(fire.user_id);
+  if (u == users_.end()) {
+    stats_book_.Add(fire.user_id, view);
+    return;
+  }
+  Rerank(u->second, [&] { stats_book_.Add(fire.user_id, view); });
 }
 
 void Core::OnTradeXp(const std::string& user_id, const XpResult& xp) {
   auto u = users_.find(user_id);
   if (u == users_.end() || xp.awarded.empty()) return;
-  u->second.xp = xp.total;
+  Rerank(u->second, [&] { u->second.xp = xp.total; });
   if (!hub_.Watching(user_id)) return;
   json j = XpJson(u->second);
   j["points"] = xp.points;
@@ -190,6 +195,31 @@ void Core::GetStats(Principal who, ReplyFn reply) {
   });
 }
 
+missions::RankKey Core::RankKeyOf(const missions::User& u) const {
+  return missions::RankKey{u.xp, stats_book_.Get(u.user_id).all.pnl, u.created_at, &u.user_id};
+}
+
+Status Core::CheckRanking() const {
+  std::vector<missions::RankKey> sorted;
+  sorted.reserve(users_.size());
+  for (const auto& [id, u] : users_) sorted.push_back(RankKeyOf(u));
+  std::sort(sorted.begin(), sorted.end(), missions::RankBefore());
+  if (ranking_.size() != sorted.size()) {
+    return Fail("index_drift", fmt::format("{} users, {} ranked", sorted.size(), ranking_.size()));
+  }
+  const std::vector<missions::RankKey> kept = ranking_.Top(sorted.size());
+  for (std::size_t i = 0; i < sorted.size(); ++i) {
+    const missions::RankKey& a = sorted[i];
+    const missions::RankKey& b = kept[i];
+    if (a.xp != b.xp || a.pnl != b.pnl || a.created_at != b.created_at ||
+        *a.user_id != *b.user_id) {
+      return Fail("index_drift", fmt::format("leaderboard position {}: user {} ranked, {} sorted",
+                                             i + 1, *b.user_id, *a.user_id));
+    }
+  }
+  return Ok();
+}
+
 void Core::GetLeaderboard(Principal who, int limit, ReplyFn reply) {
   boost::asio::post(io_, [this, who = std::move(who), limit, reply = std::move(reply)] {
     const missions::User* me = Resolve(who);
@@ -197,27 +227,12 @@ void Core::GetLeaderboard(Principal who, int limit, ReplyFn reply) {
       return reply(
           ErrorReply(401, "unauthorized", "This identity is not linked to a BITTEN user."));
     }
-    // XP first, then P&L, then the older account (a stable, deterministic order).
-    std::vector<const missions::User*> order;
-    order.reserve(users_.size());
-    for (const auto& [id, u] : users_) order.push_back(&u);
-    std::sort(order.begin(), order.end(), [this](const missions::User* a, const missions::User* b) {
-      if (a->xp != b->xp) return a->xp > b->xp;
-      const double pa = stats_book_.Get(a->user_id).all.pnl;
-      const double pb = stats_book_.Get(b->user_id).all.pnl;
-      if (pa != pb) return pa > pb;
-      if (a->created_at != b->created_at) return a->created_at < b->created_at;
-      return a->user_id < b->user_id;
-    });
-    json rows = json::array();
-    json mine = nullptr;
-    for (std::size_t i = 0; i < order.size(); ++i) {
-      const missions::User& u = *order[i];
+    // XP first, then P&L, then the older account (missions::RankBefore): the first `limit` of
+    // the kept order and the caller's own place, without sorting every user.
+    auto row_of = [this, me](const missions::User& u, std::size_t position) {
       const missions::UserStats& s = stats_book_.Get(u.user_id);
-      const bool is_me = u.user_id == me->user_id;
-      if (static_cast<int>(i) >= limit && !is_me) continue;
       json row = XpJson(u);
-      row["position"] = i + 1;
+      row["position"] = position;
       row["name"] = u.name;
       row["tier"] = missions::ToString(u.tier);
       row["trades"] = s.all.trades;
@@ -226,13 +241,18 @@ void Core::GetLeaderboard(Principal who, int limit, ReplyFn reply) {
       row["pips"] = s.all.pips;
       row["pnl"] = s.all.pnl;
       row["best_streak"] = s.best_streak;
-      row["you"] = is_me;
-      if (is_me) mine = row;
-      if (static_cast<int>(i) < limit) rows.push_back(std::move(row));
+      row["you"] = u.user_id == me->user_id;
+      return row;
+    };
+    json rows = json::array();
+    std::size_t position = 0;
+    for (const missions::RankKey& key : ranking_.Top(static_cast<std::size_t>(limit))) {
+      rows.push_back(row_of(users_.at(*key.user_id), ++position));
     }
+    json mine = row_of(*me, ranking_.PositionOf(RankKeyOf(*me)) + 1);
     reply(CoreReply{200, json{{"leaderboard", std::move(rows)},
                               {"you", std::move(mine)},
-                              {"users", order.size()},
+                              {"users", ranking_.size()},
                               {"server_time", clock_.NowMs()}}});
   });
 }

@@ -569,6 +569,11 @@ TEST_F(CoreRulesTest, ResultsAwardXpOnceAndFeedTheStats) {
     EXPECT_EQ(board.body["leaderboard"][0]["name"], "fang");
     EXPECT_EQ(board.body["leaderboard"][0]["xp"], 55);
     EXPECT_EQ(board.body["you"]["position"], 2);
+    EXPECT_EQ(board.body["users"], 2);
+    // The kept leaderboard order equals a sort of every user (XP and P&L moved by the results).
+    Status ranked;
+    server_->core().RunSync([&] { ranked = server_->core().CheckRanking(); });
+    EXPECT_TRUE(ranked) << ranked.error().message;
   };
   check_stats();
   Stop();  // the stats are rebuilt from the store at startup
