@@ -5,10 +5,12 @@
 #include <algorithm>
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <charconv>
 #include <cmath>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 
 #include "app/api_common.h"
 #include "base/crypto.h"
@@ -78,7 +80,14 @@ class AdminApi {
   // Runs `fn(db)` on the reader thread with the read-only connection (opened on first use) and
   // answers `responder` with its JSON, or 503 store_unavailable.
   void Read(web::Responder responder, std::function<Result<json>(const store::Database&)> fn) {
-    boost::asio::post(pool_, [this, responder = std::move(responder), fn = std::move(fn)] {
+    ReadThen(std::move(responder), std::move(fn),
+             [](json r, web::Responder responder) { responder.Send(web::Json(200, r)); });
+  }
+  // As Read, but `then` (on the reader thread) gets the result and the responder.
+  void ReadThen(web::Responder responder, std::function<Result<json>(const store::Database&)> fn,
+                std::function<void(json, web::Responder)> then) {
+    boost::asio::post(pool_, [this, responder = std::move(responder), fn = std::move(fn),
+                              then = std::move(then)]() mutable {
       if (!db_) {
         auto db = store::Database::Open(options_.store_path, store::OpenMode::kReadOnly);
         if (!db) {
@@ -89,7 +98,7 @@ class AdminApi {
       auto r = fn(*db_);
       if (!r)
         return (void)responder.Send(web::JsonError(503, "store_unavailable", r.error().message));
-      responder.Send(web::Json(200, *r));
+      then(std::move(*r), std::move(responder));
     });
   }
 
@@ -254,6 +263,37 @@ Result<json> ReadJournal(const store::Database& db, std::string_view id, int lim
   if (!recent) return tl::unexpected(recent.error());
   for (const store::JournalEvent& je : *recent) events.push_back(EventJson(je));
   return json{{"id", ""}, {"events", std::move(events)}};
+}
+
+// The console's user search, on the reader thread (a scan of the users table; the core thread
+// does not walk its 1,000,000 users for it): a part of the name (any case), the start of the user
+// id, or the Telegram id. {"ids": the first `limit` matching ids in id order, "matched": count}.
+Result<json> FindUsers(const store::Database& db, const std::string& query, std::size_t limit) {
+  std::string escaped;  // LIKE's wildcards in the query are literal
+  for (char c : query) {
+    if (c == '%' || c == '_' || c == '\\') escaped += '\\';
+    escaped += c;
+  }
+  std::int64_t telegram_id = 0;
+  auto [end, ec] = std::from_chars(query.data(), query.data() + query.size(), telegram_id);
+  if (ec != std::errc() || end != query.data() + query.size()) telegram_id = 0;
+  auto st = store::Statement::Prepare(
+      db.handle(),
+      "SELECT user_id FROM users WHERE user_id LIKE ?1 || '%' ESCAPE '\\' "
+      "OR name LIKE '%' || ?1 || '%' ESCAPE '\\' OR (?2 != 0 AND telegram_id = ?2)");
+  if (!st) return tl::unexpected(st.error());
+  st->Bind(1, escaped).Bind(2, telegram_id);
+  std::vector<std::string> ids;
+  for (;;) {
+    auto row = st->Step();
+    if (!row) return tl::unexpected(row.error());
+    if (!*row) break;
+    ids.push_back(st->Text(0));
+  }
+  std::sort(ids.begin(), ids.end());
+  const std::size_t matched = ids.size();
+  if (ids.size() > limit) ids.resize(limit);
+  return json{{"ids", std::move(ids)}, {"matched", matched}};
 }
 
 Result<json> ReadUserResults(const store::Database& db) {
@@ -450,8 +490,17 @@ void RegisterAdminRoutes(web::Router& router, Core& core, const Clock& clock,
   // --- Views ---
   router.Get(
       "/admin/api/overview",
-      Read(api, [](AdminApi& a, const web::Request&, web::Responder responder) {
-        a.core().AdminState([&a, responder = std::move(responder)](json state) mutable {
+      Read(api, [](AdminApi& a, const web::Request& req, web::Responder responder) {
+        std::string query(req.Query("users"));
+        query.erase(0, query.find_first_not_of(" \t"));
+        query.erase(query.find_last_not_of(" \t") + 1);
+        if (query.size() > 128) {
+          return (void)responder.Send(
+              web::JsonError(400, "bad_request", "users is longer than 128 characters"));
+        }
+        // After the core's state (and, for a search, after the store found the users): the
+        // store's funnel, outbox and per-user results join it on the reader thread.
+        auto finish = [&a](json state, web::Responder responder) {
           const std::int64_t depth = a.options().outbox_depth ? a.options().outbox_depth() : -1;
           const TimeMs now = state.value("server_time", a.clock().NowMs());
           a.Read(std::move(responder),
@@ -483,7 +532,29 @@ void RegisterAdminRoutes(web::Router& router, Core& core, const Clock& clock,
                    state["outbox"] = std::move(*outbox);
                    return state;
                  });
-        });
+        };
+        if (query.empty()) {
+          return a.core().AdminState(
+              std::nullopt, [finish, responder = std::move(responder)](json state) mutable {
+                state["users_query"] = "";
+                state["users_matched"] = nullptr;
+                finish(std::move(state), std::move(responder));
+              });
+        }
+        a.ReadThen(
+            std::move(responder),
+            [query](const store::Database& db) {
+              return FindUsers(db, query, Core::kAdminUsersShown);
+            },
+            [&a, finish, query](json found, web::Responder responder) {
+              a.core().AdminState(found["ids"].get<std::vector<std::string>>(),
+                                  [finish, query, matched = found["matched"],
+                                   responder = std::move(responder)](json state) mutable {
+                                    state["users_query"] = query;
+                                    state["users_matched"] = matched;
+                                    finish(std::move(state), std::move(responder));
+                                  });
+            });
       }));
   router.Get("/admin/api/journal",
              Read(api, [](AdminApi& a, const web::Request& req, web::Responder responder) {

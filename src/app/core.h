@@ -277,8 +277,11 @@ class Core {
   // thread: engine (paused, kill switch, counters, CITADEL-blocked signals), feeds (per symbol:
   // last tick time, bid/ask), recent signals with their shield verdict and the live funnel
   // counts the core holds (hud_opened), terminals (heartbeat, balance, equity, positions), users
-  // (tier, XP, flags).
-  void AdminState(std::function<void(nlohmann::json)> done);
+  // (tier, XP, flags): the first kAdminUsersShown by id, or those of `only_users` (the console's
+  // search, found in the store) in that order; plus users_total.
+  static constexpr std::size_t kAdminUsersShown = 200;
+  void AdminState(std::optional<std::vector<std::string>> only_users,
+                  std::function<void(nlohmann::json)> done);
   // Pause: the engine keeps reading bars (its indicators stay warm) but its signals are dropped and
   // counted, not emitted; ticks, fires and results flow as before. Persisted in kv "engine_paused".
   void AdminSetEnginePaused(std::string admin, bool paused, ReplyFn reply);

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 
 #include "app/core.h"
@@ -68,8 +69,9 @@ Status Core::RecoverAdmin(const store::Database& reader) {
   return Ok();
 }
 
-void Core::AdminState(std::function<void(json)> done) {
-  boost::asio::post(io_, [this, done = std::move(done)] {
+void Core::AdminState(std::optional<std::vector<std::string>> only_users,
+                      std::function<void(json)> done) {
+  boost::asio::post(io_, [this, only_users = std::move(only_users), done = std::move(done)] {
     const TimeMs now = clock_.NowMs();
     json engine = {{"paused", engine_paused_},
                    {"signals_dropped_paused", signals_dropped_paused_},
@@ -149,8 +151,10 @@ void Core::AdminState(std::function<void(json)> done) {
            {"currency", t.currency},
            {"queued_commands", t.queued}});
     }
+    // At most kAdminUsersShown users (the first by id, or the search's): the poll every 3 s
+    // must not build, and the page must not draw, a row per user of 1,000,000.
     json users = json::array();
-    for (const auto& [id, u] : users_) {
+    auto add = [&users](const std::string& id, const missions::User& u) {
       users.push_back({{"user_id", id},
                        {"name", u.name},
                        {"tier", missions::ToString(u.tier)},
@@ -159,6 +163,17 @@ void Core::AdminState(std::function<void(json)> done) {
                        {"killed", u.killed},
                        {"terminal_id", u.terminal_id},
                        {"telegram", u.telegram_id != 0}});
+    };
+    if (only_users) {
+      for (const std::string& id : *only_users) {
+        if (users.size() >= kAdminUsersShown) break;
+        if (auto it = users_.find(id); it != users_.end()) add(id, it->second);
+      }
+    } else {
+      for (const auto& [id, u] : users_) {
+        if (users.size() >= kAdminUsersShown) break;
+        add(id, u);
+      }
     }
     done(json{{"server_time", now},
               {"engine", std::move(engine)},
@@ -168,7 +183,8 @@ void Core::AdminState(std::function<void(json)> done) {
               {"hud_opened", std::move(opened)},
               {"missions_by_status", missions_by_status},
               {"terminals", std::move(terminals)},
-              {"users", std::move(users)}});
+              {"users", std::move(users)},
+              {"users_total", users_.size()}});
   });
 }
 

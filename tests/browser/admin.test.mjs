@@ -125,6 +125,21 @@ describe('the Commander Throne in a real browser (issue 7)', { skip: skipReason 
     assert.equal(fired.status, 202, fired.text);
   });
 
+  check('the users search narrows the users table and says how many match', async () => {
+    assert.match(await text(page, '#users-summary'), /^1 users\.$/);
+    await page.fill('#users-query', 'nobody-here');
+    await page.click('#users-form button[type=submit]');
+    await page.waitForFunction(() => document.getElementById('users-summary').textContent.startsWith('0 of 1'));
+    assert.match(await text(page, '#users tbody'), /No user matches/);
+    await page.fill('#users-query', 'ALI');  // any case
+    await page.click('#users-form button[type=submit]');
+    await page.waitForFunction(() => document.getElementById('users-summary').textContent.startsWith('1 of 1'));
+    assert.match(await text(page, '#users tbody'), /Alice/);
+    await page.fill('#users-query', '');
+    await page.click('#users-form button[type=submit]');
+    await page.waitForFunction(() => /^1 users\.$/.test(document.getElementById('users-summary').textContent));
+  });
+
   check('tracing the mission by id shows its refusal and its fire', async () => {
     await page.fill('#trace-id', mission.mission_id);
     await page.click('#trace-form button[type=submit]');

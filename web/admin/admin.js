@@ -4,7 +4,7 @@
 'use strict';
 
 const $ = (id) => document.getElementById(id);
-const state = { csrf: '', overview: null, traced: '' };
+const state = { csrf: '', overview: null, traced: '', usersQuery: '' };
 const TIERS = ['PRESS_PASS', 'NIBBLER', 'FANG', 'COMMANDER'];
 
 function el(tag, text, attrs = {}) {
@@ -208,12 +208,18 @@ function renderUsers(o) {
       flags || '—', u.terminal_id || '—', select]);
     r.dataset.userId = u.user_id;
     return r;
-  }), 'No users.');
+  }), o.users_query ? 'No user matches.' : 'No users.');
+  // The overview carries at most 200 users (the first by id, or the matches of the search).
+  const shown = o.users.length;
+  $('users-summary').textContent = o.users_query
+    ? `${o.users_matched} of ${o.users_total} users match “${o.users_query}”${o.users_matched > shown ? `; the first ${shown} shown` : ''}.`
+    : `${o.users_total} users${o.users_total > shown ? `; the first ${shown} shown: search to find others` : ''}.`;
 }
 
 async function refresh() {
   try {
-    const o = await call('GET', '/admin/api/overview');
+    const q = state.usersQuery ? `?users=${encodeURIComponent(state.usersQuery)}` : '';
+    const o = await call('GET', `/admin/api/overview${q}`);
     state.overview = o;
     renderEngine(o);
     renderFunnel(o);
@@ -307,6 +313,11 @@ async function start() {
     traceId($('trace-id').value.trim());
   });
   $('trace-recent').addEventListener('click', () => traceId(''));
+  $('users-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    state.usersQuery = $('users-query').value.trim();
+    refresh();
+  });
   await refresh();
   refreshCharts();
   setInterval(refresh, 3000);

@@ -4,6 +4,7 @@
 // terminal signs its heartbeats; what is durable is checked through a read-only connection.
 // Missions are put into the store before the server starts (as a restart would find them), except
 // in the pause test, which replays real market ticks through POST /api/ticks.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <boost/asio/connect.hpp>
@@ -299,6 +300,44 @@ class AdminApiTest : public ::testing::Test {
   std::map<std::string, missions::User> users_;
   std::string cookie_, csrf_, admin_;
 };
+
+// The overview carries at most Core::kAdminUsersShown users (a row per user of 1,000,000 every
+// 3 s would stall the core thread and the page); the search finds the others by name, id prefix
+// or Telegram id.
+TEST_F(AdminApiTest, OverviewShowsAPageOfUsersAndTheSearchFindsTheRest) {
+  for (int i = 0; i < 230; ++i) {
+    config_.users.push_back(
+        {3000 + i, fmt::format("trader-{:03}", i), missions::Tier::kPressPass, kTerminal});
+  }
+  Start();
+  Login();
+  Answer o = AdminGet("/admin/api/overview");
+  ASSERT_EQ(o.status, 200) << o.body.dump();
+  EXPECT_EQ(o.body["users"].size(), Core::kAdminUsersShown);
+  EXPECT_EQ(o.body["users_total"], 232);
+  EXPECT_TRUE(o.body["users_matched"].is_null());
+  EXPECT_TRUE(o.body["users"][0].contains("results"));
+
+  Answer by_name = AdminGet("/admin/api/overview?users=TRADER-22");  // any case
+  ASSERT_EQ(by_name.status, 200);
+  EXPECT_EQ(by_name.body["users_matched"], 10);  // trader-220 .. trader-229
+  EXPECT_EQ(by_name.body["users"].size(), 10u);
+  EXPECT_EQ(by_name.body["users_query"], "TRADER-22");
+  Answer by_telegram = AdminGet("/admin/api/overview?users=2002");
+  ASSERT_EQ(by_telegram.body["users"].size(), 1u);
+  EXPECT_EQ(by_telegram.body["users"][0]["name"], "rival");
+  const std::string fang_id = users_.at("fang").user_id;
+  Answer by_id = AdminGet("/admin/api/overview?users=" + fang_id);
+  ASSERT_EQ(by_id.body["users"].size(), 1u);
+  EXPECT_EQ(by_id.body["users"][0]["user_id"], fang_id);
+  Answer broad = AdminGet("/admin/api/overview?users=trader");
+  EXPECT_EQ(broad.body["users_matched"], 230);
+  EXPECT_EQ(broad.body["users"].size(), Core::kAdminUsersShown);
+  EXPECT_EQ(AdminGet("/admin/api/overview?users=nobody-at-all").body["users"].size(), 0u);
+  Answer too_long = AdminGet("/admin/api/overview?users=" + std::string(129, 'x'));
+  EXPECT_EQ(too_long.status, 400);
+  EXPECT_EQ(too_long.body["error"]["code"], "bad_request");
+}
 
 TEST_F(AdminApiTest, LoginSessionCsrfAndTradersKeptOut) {
   Start();
