@@ -296,6 +296,17 @@ Result<json> FindUsers(const store::Database& db, const std::string& query, std:
   return json{{"ids", std::move(ids)}, {"matched", matched}};
 }
 
+// A search box's query parameter, trimmed; at most 128 characters (400 bad_request).
+Result<std::string> SearchParam(const web::Request& req, std::string_view name) {
+  std::string v(req.Query(name));
+  v.erase(0, v.find_first_not_of(" \t"));
+  v.erase(v.find_last_not_of(" \t") + 1);
+  if (v.size() > 128) {
+    return Fail("bad_request", std::string(name) + " is longer than 128 characters");
+  }
+  return v;
+}
+
 Result<json> ReadUserResults(const store::Database& db) {
   auto trades = store::ListClosedTrades(db);
   if (!trades) return tl::unexpected(trades.error());
@@ -491,13 +502,9 @@ void RegisterAdminRoutes(web::Router& router, Core& core, const Clock& clock,
   router.Get(
       "/admin/api/overview",
       Read(api, [](AdminApi& a, const web::Request& req, web::Responder responder) {
-        std::string query(req.Query("users"));
-        query.erase(0, query.find_first_not_of(" \t"));
-        query.erase(query.find_last_not_of(" \t") + 1);
-        if (query.size() > 128) {
-          return (void)responder.Send(
-              web::JsonError(400, "bad_request", "users is longer than 128 characters"));
-        }
+        auto param = SearchParam(req, "users");
+        if (!param) return (void)responder.Send(ErrorResponse(400, param.error()));
+        std::string query = std::move(*param);
         // After the core's state (and, for a search, after the store found the users): the
         // store's funnel, outbox and per-user results join it on the reader thread.
         auto finish = [&a](json state, web::Responder responder) {
@@ -558,14 +565,9 @@ void RegisterAdminRoutes(web::Router& router, Core& core, const Clock& clock,
       }));
   router.Get("/admin/api/journal",
              Read(api, [](AdminApi& a, const web::Request& req, web::Responder responder) {
-               std::string id(req.Query("id"));
-               id.erase(0, id.find_first_not_of(" \t"));
-               id.erase(id.find_last_not_of(" \t") + 1);
-               if (id.size() > 128) {
-                 return (void)responder.Send(
-                     web::JsonError(400, "bad_request", "id is longer than 128 characters"));
-               }
-               a.Read(std::move(responder), [id](const store::Database& db) {
+               auto id = SearchParam(req, "id");
+               if (!id) return (void)responder.Send(ErrorResponse(400, id.error()));
+               a.Read(std::move(responder), [id = std::move(*id)](const store::Database& db) {
                  return ReadJournal(db, id, kJournalRecent);
                });
              }));

@@ -1876,14 +1876,14 @@ Status Core::CheckMissionIndex() const {
     ++per_status[lm.mission.status];
     if (lm.hud_opened) ++hud_opened[lm.mission.signal_id];
   }
-  if (per_status != held_of_status_) {
-    return Fail("index_drift", fmt::format("{} statuses held, {} in the status counts",
-                                           per_status.size(), held_of_status_.size()));
-  }
-  if (exposure != open_of_exposure_) {
-    return Fail("index_drift", fmt::format("{} (symbol, side) open, {} in the exposure index",
-                                           exposure.size(), open_of_exposure_.size()));
-  }
+  // An index and the same thing walked: equal, or an error naming the index.
+  auto same = [](const char* index, const auto& walked, const auto& kept) -> Status {
+    if (walked == kept) return Ok();
+    return Fail("index_drift", fmt::format("the {} index holds {} entries, a walk finds {}", index,
+                                           kept.size(), walked.size()));
+  };
+  CORE_TRY(same("status", per_status, held_of_status_));
+  CORE_TRY(same("exposure", exposure, open_of_exposure_));
   // OpenExposure's order is the walk's: each (symbol, side) where its first open mission comes.
   std::vector<venom::citadel::OpenPosition> walked_exposure;
   for (const auto& [id, lm] : missions_) {
@@ -1901,22 +1901,10 @@ Status Core::CheckMissionIndex() const {
   if (!same_order) {
     return Fail("index_drift", "the open exposure is not in the order of the missions' ids");
   }
-  if (hud_opened != hud_opened_of_signal_) {
-    return Fail("index_drift", fmt::format("HUD opened for {} signals, {} in the HUD index",
-                                           hud_opened.size(), hud_opened_of_signal_.size()));
-  }
-  if (pending != pending_by_expiry_) {
-    return Fail("index_drift", fmt::format("{} pending missions held, {} in the expiry index",
-                                           pending.size(), pending_by_expiry_.size()));
-  }
-  if (finished != finished_by_expiry_) {
-    return Fail("index_drift", fmt::format("{} finished missions held, {} in the drop index",
-                                           finished.size(), finished_by_expiry_.size()));
-  }
-  if (per_signal != held_of_signal_) {
-    return Fail("index_drift", fmt::format("missions held for {} signals, {} in the signal index",
-                                           per_signal.size(), held_of_signal_.size()));
-  }
+  CORE_TRY(same("HUD-opened", hud_opened, hud_opened_of_signal_));
+  CORE_TRY(same("expiry", pending, pending_by_expiry_));
+  CORE_TRY(same("drop", finished, finished_by_expiry_));
+  CORE_TRY(same("signal", per_signal, held_of_signal_));
   for (const auto& [id, user_id] : fires_in_flight_) flying[user_id].insert(id);
   for (const auto& [name, index, truth] :
        {std::tuple{"held", &missions_of_user_, &walked}, std::tuple{"open", &open_of_user_, &open},
