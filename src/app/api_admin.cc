@@ -307,28 +307,31 @@ Result<std::string> SearchParam(const web::Request& req, std::string_view name) 
   return v;
 }
 
-Result<json> ReadUserResults(const store::Database& db) {
-  auto trades = store::ListClosedTrades(db);
-  if (!trades) return tl::unexpected(trades.error());
-  struct Acc {
-    int trades = 0, wins = 0;
-    double pnl = 0;
-  };
-  std::map<std::string, Acc> by_user;
-  for (const store::ClosedTrade& t : *trades) {
-    Acc& a = by_user[t.fire.user_id];
-    ++a.trades;
-    if (t.fire.profit > 0) ++a.wins;
-    a.pnl += t.fire.profit;
+// Closed trades, wins (profit > 0) and P&L of each user in `users` (the overview's rows, at most
+// 200), from their own closed fires (the fires_user_time index): the poll reads what it shows,
+// not every closed trade in the store's history.
+Status ReadUserResults(const store::Database& db, json& users) {
+  auto st = store::Statement::Prepare(
+      db.handle(),
+      "SELECT COUNT(*), COALESCE(SUM(json_extract(json, '$.profit') > 0), 0), "
+      "COALESCE(SUM(json_extract(json, '$.profit')), 0) FROM fires "
+      "WHERE user_id = ?1 AND status = 'closed'");
+  if (!st) return tl::unexpected(st.error());
+  for (json& u : users) {
+    st->Reset();
+    st->Bind(1, u["user_id"].get<std::string>());
+    auto row = st->Step();
+    if (!row) return tl::unexpected(row.error());
+    const std::int64_t trades = *row ? st->Int(0) : 0;
+    const std::int64_t wins = *row ? st->Int(1) : 0;
+    const double pnl = *row ? st->Double(2) : 0;
+    u["results"] = {{"trades", trades},
+                    {"wins", wins},
+                    {"win_rate", trades ? json(Round2(100.0 * static_cast<double>(wins) / trades))
+                                        : json(nullptr)},
+                    {"pnl", Round2(pnl)}};
   }
-  json out = json::object();
-  for (const auto& [id, a] : by_user) {
-    out[id] = {{"trades", a.trades},
-               {"wins", a.wins},
-               {"win_rate", a.trades ? json(Round2(100.0 * a.wins / a.trades)) : json(nullptr)},
-               {"pnl", Round2(a.pnl)}};
-  }
-  return out;
+  return Ok();
 }
 
 Result<json> ReadCharts(const store::Database& db, TimeMs now) {
@@ -499,70 +502,64 @@ void RegisterAdminRoutes(web::Router& router, Core& core, const Clock& clock,
               }));
 
   // --- Views ---
-  router.Get(
-      "/admin/api/overview",
-      Read(api, [](AdminApi& a, const web::Request& req, web::Responder responder) {
-        auto param = SearchParam(req, "users");
-        if (!param) return (void)responder.Send(ErrorResponse(400, param.error()));
-        std::string query = std::move(*param);
-        // After the core's state (and, for a search, after the store found the users): the
-        // store's funnel, outbox and per-user results join it on the reader thread.
-        auto finish = [&a](json state, web::Responder responder) {
-          const std::int64_t depth = a.options().outbox_depth ? a.options().outbox_depth() : -1;
-          const TimeMs now = state.value("server_time", a.clock().NowMs());
-          a.Read(std::move(responder),
-                 [state = std::move(state), depth,
-                  now](const store::Database& db) mutable -> Result<json> {
-                   auto funnel = ReadFunnel(db, kFunnelSignals);
-                   if (!funnel) return tl::unexpected(funnel.error());
-                   // The core's live HUD-opened counts join the store's funnel.
-                   // null: the core no longer holds the signal's missions (dropped a day
-                   // after expiry) or the server restarted since; the count is not stored.
-                   const json& opened = state["hud_opened"];
-                   for (json& f : *funnel) {
-                     auto it = opened.find(f["signal_id"].get<std::string>());
-                     f["hud_opened"] = it == opened.end() ? json(nullptr) : *it;
-                   }
-                   auto outbox = ReadOutbox(db, now);
-                   if (!outbox) return tl::unexpected(outbox.error());
-                   if (depth >= 0) (*outbox)["depth"] = depth;
-                   auto results = ReadUserResults(db);
-                   if (!results) return tl::unexpected(results.error());
-                   for (json& u : state["users"]) {
-                     const std::string id = u["user_id"];
-                     u["results"] =
-                         results->contains(id)
-                             ? (*results)[id]
-                             : json{{"trades", 0}, {"wins", 0}, {"win_rate", nullptr}, {"pnl", 0}};
-                   }
-                   state["funnel"] = std::move(*funnel);
-                   state["outbox"] = std::move(*outbox);
-                   return state;
-                 });
-        };
-        if (query.empty()) {
-          return a.core().AdminState(
-              std::nullopt, [finish, responder = std::move(responder)](json state) mutable {
-                state["users_query"] = "";
-                state["users_matched"] = nullptr;
-                finish(std::move(state), std::move(responder));
-              });
-        }
-        a.ReadThen(
-            std::move(responder),
-            [query](const store::Database& db) {
-              return FindUsers(db, query, Core::kAdminUsersShown);
-            },
-            [&a, finish, query](json found, web::Responder responder) {
-              a.core().AdminState(found["ids"].get<std::vector<std::string>>(),
-                                  [finish, query, matched = found["matched"],
-                                   responder = std::move(responder)](json state) mutable {
-                                    state["users_query"] = query;
-                                    state["users_matched"] = matched;
-                                    finish(std::move(state), std::move(responder));
-                                  });
-            });
-      }));
+  router.Get("/admin/api/overview",
+             Read(api, [](AdminApi& a, const web::Request& req, web::Responder responder) {
+               auto param = SearchParam(req, "users");
+               if (!param) return (void)responder.Send(ErrorResponse(400, param.error()));
+               std::string query = std::move(*param);
+               // After the core's state (and, for a search, after the store found the users): the
+               // store's funnel, outbox and per-user results join it on the reader thread.
+               auto finish = [&a](json state, web::Responder responder) {
+                 const std::int64_t depth =
+                     a.options().outbox_depth ? a.options().outbox_depth() : -1;
+                 const TimeMs now = state.value("server_time", a.clock().NowMs());
+                 a.Read(std::move(responder),
+                        [state = std::move(state), depth,
+                         now](const store::Database& db) mutable -> Result<json> {
+                          auto funnel = ReadFunnel(db, kFunnelSignals);
+                          if (!funnel) return tl::unexpected(funnel.error());
+                          // The core's live HUD-opened counts join the store's funnel.
+                          // null: the core no longer holds the signal's missions (dropped a day
+                          // after expiry) or the server restarted since; the count is not stored.
+                          const json& opened = state["hud_opened"];
+                          for (json& f : *funnel) {
+                            auto it = opened.find(f["signal_id"].get<std::string>());
+                            f["hud_opened"] = it == opened.end() ? json(nullptr) : *it;
+                          }
+                          auto outbox = ReadOutbox(db, now);
+                          if (!outbox) return tl::unexpected(outbox.error());
+                          if (depth >= 0) (*outbox)["depth"] = depth;
+                          if (Status r = ReadUserResults(db, state["users"]); !r) {
+                            return tl::unexpected(r.error());
+                          }
+                          state["funnel"] = std::move(*funnel);
+                          state["outbox"] = std::move(*outbox);
+                          return state;
+                        });
+               };
+               if (query.empty()) {
+                 return a.core().AdminState(
+                     std::nullopt, [finish, responder = std::move(responder)](json state) mutable {
+                       state["users_query"] = "";
+                       state["users_matched"] = nullptr;
+                       finish(std::move(state), std::move(responder));
+                     });
+               }
+               a.ReadThen(
+                   std::move(responder),
+                   [query](const store::Database& db) {
+                     return FindUsers(db, query, Core::kAdminUsersShown);
+                   },
+                   [&a, finish, query](json found, web::Responder responder) {
+                     a.core().AdminState(found["ids"].get<std::vector<std::string>>(),
+                                         [finish, query, matched = found["matched"],
+                                          responder = std::move(responder)](json state) mutable {
+                                           state["users_query"] = query;
+                                           state["users_matched"] = matched;
+                                           finish(std::move(state), std::move(responder));
+                                         });
+                   });
+             }));
   router.Get("/admin/api/journal",
              Read(api, [](AdminApi& a, const web::Request& req, web::Responder responder) {
                auto id = SearchParam(req, "id");

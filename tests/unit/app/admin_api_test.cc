@@ -32,6 +32,7 @@
 #include "common/paths.h"
 #include "market/replay_feed.h"
 #include "store/db.h"
+#include "store/fires.h"
 #include "store/journal.h"
 #include "store/kv.h"
 #include "store/missions.h"
@@ -337,6 +338,54 @@ TEST_F(AdminApiTest, OverviewShowsAPageOfUsersAndTheSearchFindsTheRest) {
   Answer too_long = AdminGet("/admin/api/overview?users=" + std::string(129, 'x'));
   EXPECT_EQ(too_long.status, 400);
   EXPECT_EQ(too_long.body["error"]["code"], "bad_request");
+}
+
+// Each shown user's results come from that user's closed fires: trades, wins (profit > 0), win
+// rate and P&L; fires not closed do not count.
+TEST_F(AdminApiTest, OverviewUserResultsCountTheirClosedTrades) {
+  Start();
+  Stop();
+  std::vector<std::string> missions;
+  for (int i = 0; i < 3; ++i) missions.push_back(PutSignal({"fang"}).mission_of.at("fang"));
+  {
+    auto db = store::Database::Open(db_path_, store::OpenMode::kReadWrite);
+    ASSERT_TRUE(db) << db.error().message;
+    store::Writer writer(std::move(*db), clock_, {});
+    const std::vector<std::pair<missions::FireStatus, double>> outcomes = {
+        {missions::FireStatus::kClosed, 12.5},
+        {missions::FireStatus::kClosed, -5.25},
+        {missions::FireStatus::kFilled, 0}};
+    Status s = writer.SubmitAndWait([&](store::Txn& txn) -> Status {
+      for (std::size_t i = 0; i < outcomes.size(); ++i) {
+        missions::Fire f;
+        f.fire_id = NewUuidV7(clock_);
+        f.mission_id = missions[i];
+        f.user_id = users_.at("fang").user_id;
+        f.terminal_id = kTerminal;
+        f.fired_at = kT0;
+        auto ins = store::InsertFire(txn, f);
+        if (!ins) return tl::unexpected(ins.error());
+        f.status = outcomes[i].first;
+        f.profit = outcomes[i].second;
+        if (Status u = store::UpdateFire(txn, f); !u) return u;
+      }
+      return Ok();
+    });
+    ASSERT_TRUE(s) << s.error().message;
+  }
+  Start();
+  Login();
+  Answer o = AdminGet("/admin/api/overview");
+  ASSERT_EQ(o.status, 200) << o.body.dump();
+  std::map<std::string, json> results;
+  for (const json& u : o.body["users"]) results[u["name"]] = u["results"];
+  EXPECT_EQ(results["fang"]["trades"], 2);
+  EXPECT_EQ(results["fang"]["wins"], 1);
+  EXPECT_DOUBLE_EQ(results["fang"]["win_rate"].get<double>(), 50.0);
+  EXPECT_DOUBLE_EQ(results["fang"]["pnl"].get<double>(), 7.25);
+  EXPECT_EQ(results["rival"]["trades"], 0);
+  EXPECT_TRUE(results["rival"]["win_rate"].is_null());
+  EXPECT_DOUBLE_EQ(results["rival"]["pnl"].get<double>(), 0.0);
 }
 
 TEST_F(AdminApiTest, LoginSessionCsrfAndTradersKeptOut) {
