@@ -208,13 +208,11 @@ Status Core::CheckRanking() const {
     return Fail("index_drift", fmt::format("{} users, {} ranked", sorted.size(), ranking_.size()));
   }
   const std::vector<missions::RankKey> kept = ranking_.Top(sorted.size());
+  const missions::RankBefore before;  // a strict order: neither before the other = the same key
   for (std::size_t i = 0; i < sorted.size(); ++i) {
-    const missions::RankKey& a = sorted[i];
-    const missions::RankKey& b = kept[i];
-    if (a.xp != b.xp || a.pnl != b.pnl || a.created_at != b.created_at ||
-        *a.user_id != *b.user_id) {
+    if (before(sorted[i], kept[i]) || before(kept[i], sorted[i])) {
       return Fail("index_drift", fmt::format("leaderboard position {}: user {} ranked, {} sorted",
-                                             i + 1, *b.user_id, *a.user_id));
+                                             i + 1, *kept[i].user_id, *sorted[i].user_id));
     }
   }
   return Ok();
