@@ -192,6 +192,19 @@ for share in 2 4; do
   [ "$share" = 2 ] && echo "   at half the peak ($RATE/s offered, $(cat "$TMP/paced-$share.txt.fresh")/s answered 202): p99 $(awk '$1=="99%" {print $2}' "$TMP/paced-$share.txt") (target <= 5 ms)"
 done
 curl -fsS "$BASE/metrics" | grep -E '^bitten_(fires_total|store_batch_works_(sum|count)|store_commits_total|store_wal_frames_total|store_(commit|batch)_seconds_(sum|count)|fire_latency_seconds_(sum|count))' || true
+# CPU per accepted fire, by server thread (utime + stime over the whole run, from /proc): less
+# noisy than the rates on a shared machine, and comparable between builds. The writer and the core
+# see only fresh fires (duplicates are answered from memory); the io threads also parse every
+# duplicate and /healthz request.
+ACCEPTED=$(curl -fsS "$BASE/metrics" | awk '/^bitten_fires_total\{outcome="accepted"\}/ {print $2}')
+TICK=$(getconf CLK_TCK)
+for t in /proc/"$SERVER"/task/*; do
+  read -r line < "$t/stat" || continue
+  set -- ${line##*) }
+  echo "$(cat "$t/comm") $(( ${12} + ${13} ))"
+done | awk -v n="${ACCEPTED:-0}" -v hz="$TICK" '{c[$1] += $2; all += $2}
+  END {if (n > 0) {printf "   server CPU per accepted fire (%d fires): %.3f ms;", n, all * 1000 / hz / n;
+       for (k in c) if (c[k] * 1000 / hz / n >= 0.005) printf " %s %.3f", k, c[k] * 1000 / hz / n; print " ms"}}'
 kill "$SERVER"; wait "$SERVER" 2>/dev/null || true
 
 if [ "${SKIP_MEMORY:-0}" != 1 ]; then

@@ -7,6 +7,7 @@
 #include <boost/asio/post.hpp>
 #include <chrono>
 #include <future>
+#include <unordered_map>
 
 #include "app/core_telegram.h"
 #include "app/outbox_adapter.h"
@@ -554,44 +555,48 @@ Status Core::Recover(const store::Database& reader) {
     signals_[signal_id] = SignalInfo{std::move(*s)};
     return Ok();
   };
-  auto remember_fire = [&](const std::string& mission_id) -> Status {
-    auto f = store::GetFireByMission(reader, mission_id);
-    if (!f) return tl::unexpected(f.error());
-    if (*f) {
-      fire_by_mission_[mission_id] = (*f)->fire_id;
-      fires_[(*f)->fire_id] = **f;
-    }
-    return Ok();
+  // Today's missions: created since the day began, less the longest TTL (under an hour), so a
+  // fire made today on a mission built late yesterday counts too.
+  const TimeMs day_start = UtcDayStart(now);
+  const TimeMs recent_since = day_start - 3600 * 1000;
+  // The fires of the live and today's missions, in one read (one per mission took minutes at
+  // 1,000,000 users). Today's counters come from them: a fire made today belongs to a mission of
+  // today's (the TTLs above), and each mission has at most one fire.
+  auto fires = store::ListFiresOfLiveOrRecentMissions(reader, recent_since);
+  if (!fires) return tl::unexpected(fires.error());
+  std::unordered_map<std::string, Fire*> fire_of_mission;
+  fire_of_mission.reserve(fires->size());
+  std::map<std::string, missions::DayCounters::Today> today;
+  for (Fire& f : *fires) {
+    fire_of_mission.emplace(f.mission_id, &f);
+    if (f.fired_at < day_start || !users_.count(f.user_id)) continue;
+    missions::DayCounters::Today& t = today[f.user_id];
+    ++t.fires;
+    if (f.status == FireStatus::kClosed) t.realised_pnl += f.profit;
+  }
+  for (const auto& [user_id, t] : today) counters_.Restore(user_id, now, t);
+  auto remember_fire = [&](const std::string& mission_id) {
+    auto it = fire_of_mission.find(mission_id);
+    if (it == fire_of_mission.end()) return;
+    fire_by_mission_[mission_id] = it->second->fire_id;
+    fires_[it->second->fire_id] = *it->second;
   };
   auto live = store::ListLiveMissions(reader);
   if (!live) return tl::unexpected(live.error());
   for (Mission& m : *live) {
     CORE_TRY(remember_signal(m.signal_id));
-    CORE_TRY(remember_fire(m.mission_id));
+    remember_fire(m.mission_id);
     HoldMission(std::move(m));
   }
-  const TimeMs day_start = UtcDayStart(now);
-  for (const auto& [user_id, user] : users_) {
-    auto ms = store::ListMissionsByUser(reader, user_id);
-    if (!ms) return tl::unexpected(ms.error());
-    missions::DayCounters::Today today;
-    for (Mission& m : *ms) {
-      if (m.created_at < day_start - 3600 * 1000) break;  // newest first; TTLs are under an hour
-      CORE_TRY(remember_fire(m.mission_id));
-      auto fid = fire_by_mission_.find(m.mission_id);
-      if (fid != fire_by_mission_.end()) {
-        const Fire& f = fires_[fid->second];
-        if (f.fired_at >= day_start) {
-          ++today.fires;
-          if (f.status == FireStatus::kClosed) today.realised_pnl += f.profit;
-        }
-      }
-      if (!missions_.count(m.mission_id)) {
-        CORE_TRY(remember_signal(m.signal_id));
-        HoldMission(std::move(m));
-      }
-    }
-    counters_.Restore(user_id, now, today);
+  // Today's finished missions too (the HUD lists them), by user in user_id order, each user's
+  // newest first.
+  auto finished = store::ListFinishedMissionsCreatedSince(reader, recent_since);
+  if (!finished) return tl::unexpected(finished.error());
+  for (Mission& m : *finished) {
+    if (!users_.count(m.user_id) || missions_.count(m.mission_id)) continue;
+    remember_fire(m.mission_id);
+    CORE_TRY(remember_signal(m.signal_id));
+    HoldMission(std::move(m));
   }
 
   // Missions whose time ran out while the server was down.

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "store/missions.h"
 #include "store/statement.h"
 
 namespace bitten::store {
@@ -127,6 +128,23 @@ Result<std::vector<Fire>> ListUndeliveredFires(const Database& db) {
       db.handle(),
       std::string(kSelect) + "WHERE status IN ('fired', 'undelivered') ORDER BY fired_at, fire_id",
       [](Statement&) {}, [&](const Statement& st) { return ReadFire(st, db); });
+}
+
+Result<std::vector<Fire>> ListFiresInStatus(const Database& db, missions::FireStatus status) {
+  return QueryRows<Fire>(
+      db.handle(), std::string(kSelect) + "WHERE status = ?1",
+      [&](Statement& st) { st.Bind(1, missions::ToString(status)); },
+      [&](const Statement& st) { return ReadFire(st, db); });
+}
+
+Result<std::vector<Fire>> ListFiresOfLiveOrRecentMissions(const Database& db, TimeMs since) {
+  return QueryRows<Fire>(
+      db.handle(),
+      std::string(kSelect) +
+          "WHERE mission_id IN (SELECT mission_id FROM missions WHERE status IN " +
+          kLiveMissionStatusesSql + " OR created_at >= ?1)",
+      [&](Statement& st) { st.Bind(1, since); },
+      [&](const Statement& st) { return ReadFire(st, db); });
 }
 
 }  // namespace bitten::store

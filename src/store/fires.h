@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/clock.h"
 #include "base/error.h"
 #include "missions/types.h"
 #include "store/db.h"
@@ -37,5 +38,13 @@ Result<std::optional<missions::Fire>> GetFireByMission(const Database& db,
 // Fires committed but not yet claimed by their terminal (status fired or undelivered), oldest
 // first: what startup redelivers (ARCHITECTURE invariant 1).
 Result<std::vector<missions::Fire>> ListUndeliveredFires(const Database& db);
+// Every fire in `status`, in no particular order.
+Result<std::vector<missions::Fire>> ListFiresInStatus(const Database& db,
+                                                      missions::FireStatus status);
+// The fires of every mission not yet in a terminal status or created at or after `since`: the
+// fires of the missions the core reloads at startup (store::ListLiveMissions and
+// store::ListFinishedMissionsCreatedSince), read in one query instead of one per mission.
+Result<std::vector<missions::Fire>> ListFiresOfLiveOrRecentMissions(const Database& db,
+                                                                    TimeMs since);
 
 }  // namespace bitten::store

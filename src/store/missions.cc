@@ -17,8 +17,7 @@ using missions::Mission;
 using missions::MissionStatus;
 using nlohmann::json;
 
-// The live statuses of ARCHITECTURE "Mission lifecycle" (missions::IsTerminal is false for these).
-constexpr const char* kLiveStatuses = "('pending', 'fired', 'delivered', 'undelivered', 'filled')";
+constexpr const char* kLiveStatuses = kLiveMissionStatusesSql;
 
 constexpr const char* kSelect =
     "SELECT mission_id, signal_id, user_id, status, expires_at, created_at, json FROM missions ";
@@ -286,6 +285,21 @@ Result<std::vector<Mission>> ListMissionsByUser(const Database& db, std::string_
 Result<std::vector<Mission>> ListMissionsBySignal(const Database& db, std::string_view signal_id) {
   return Query(db, std::string(kSelect) + "WHERE signal_id = ?1 ORDER BY created_at, mission_id",
                [&](Statement& st) { st.Bind(1, signal_id); });
+}
+
+Result<std::vector<Mission>> ListFinishedMissionsCreatedSince(const Database& db, TimeMs since) {
+  return Query(db,
+               std::string(kSelect) + "WHERE created_at >= ?1 AND status NOT IN " + kLiveStatuses +
+                   " ORDER BY user_id, created_at DESC, mission_id DESC",
+               [&](Statement& st) { st.Bind(1, since); });
+}
+
+Result<std::vector<Mission>> ListMissionsOfFiresInStatus(const Database& db,
+                                                         missions::FireStatus fire_status) {
+  return Query(
+      db,
+      std::string(kSelect) + "WHERE mission_id IN (SELECT mission_id FROM fires WHERE status = ?1)",
+      [&](Statement& st) { st.Bind(1, missions::ToString(fire_status)); });
 }
 
 Result<std::vector<Mission>> ListLiveMissions(const Database& db) {

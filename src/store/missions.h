@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/clock.h"
 #include "base/error.h"
 #include "missions/types.h"
 #include "store/db.h"
@@ -44,5 +45,17 @@ Result<std::vector<missions::Mission>> ListMissionsBySignal(const Database& db,
 // Every mission not yet in a terminal status (missions::IsTerminal), oldest first: what the core
 // reloads at startup.
 Result<std::vector<missions::Mission>> ListLiveMissions(const Database& db);
+// The missions of every fire in `fire_status`, in no particular order.
+Result<std::vector<missions::Mission>> ListMissionsOfFiresInStatus(
+    const Database& db, missions::FireStatus fire_status);
+// The live statuses of ARCHITECTURE "Mission lifecycle" (missions::IsTerminal is false for these),
+// as an SQL list.
+inline constexpr const char* kLiveMissionStatusesSql =
+    "('pending', 'fired', 'delivered', 'undelivered', 'filled')";
+// Every mission in a terminal status created at or after `since`, grouped by user (user_id order),
+// each user's newest first: the day's finished missions the core reloads at startup (with
+// ListLiveMissions), through the index missions_created instead of each user's whole history.
+Result<std::vector<missions::Mission>> ListFinishedMissionsCreatedSince(const Database& db,
+                                                                        TimeMs since);
 
 }  // namespace bitten::store

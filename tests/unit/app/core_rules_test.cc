@@ -564,6 +564,21 @@ TEST_F(CoreRulesTest, ResultsAwardXpOnceAndFeedTheStats) {
     EXPECT_DOUBLE_EQ(st.body["stats"]["pnl"].get<double>(), 12.5);
     EXPECT_EQ(st.body["stats"]["best_streak"], 1);
     EXPECT_EQ(st.body["stats"]["by_symbol"]["EURUSD"]["trades"], 2);
+    // Today's counters (rebuilt at startup from the day's missions and their fires).
+    Reply me = Get("/api/me", "fang");
+    ASSERT_EQ(me.status, 200) << me.body.dump();
+    EXPECT_EQ(me.body["limits"]["fires_used"], 2);
+    EXPECT_DOUBLE_EQ(me.body["limits"]["daily_pnl"].get<double>(), 12.5);
+    // Today's finished missions stay listed (reloaded at startup with the live ones), newest
+    // first, each with its fire.
+    Reply closed = Get("/api/missions?status=closed", "fang");
+    ASSERT_EQ(closed.status, 200) << closed.body.dump();
+    ASSERT_EQ(closed.body["missions"].size(), 2u) << closed.body.dump();
+    EXPECT_EQ(closed.body["missions"][0]["mission_id"], ids[1]);
+    EXPECT_EQ(closed.body["missions"][1]["mission_id"], ids[0]);
+    Reply one = Get("/api/missions/" + ids[0], "fang");
+    ASSERT_EQ(one.status, 200) << one.body.dump();
+    EXPECT_EQ(one.body["fire"]["fire_id"], fired[ids[0]].body["fire_id"]) << one.body.dump();
     Reply board = Get("/api/leaderboard", "rival");
     ASSERT_EQ(board.status, 200);
     EXPECT_EQ(board.body["leaderboard"][0]["name"], "fang");

@@ -9,6 +9,7 @@
 #include "store/signals.h"
 #include "store/statement.h"
 #include "store/terminals.h"
+#include "store/trades.h"
 #include "store/users.h"
 #include "store_fixture.h"
 
@@ -277,6 +278,60 @@ TEST_F(RepositoryTest, ResultsAreProcessedOncePerTerminalAndSeq) {
   auto reader = Reader();
   EXPECT_EQ(*LastResultSeq(*reader, "t1"), 18);
   EXPECT_EQ(*LastResultSeq(*reader, "t3"), 0);
+}
+
+TEST_F(RepositoryTest, ClosedTradesComeWithTheirCloseTimeOldestCloseFirst) {
+  const auto m1 = SeedMission("a");
+  const auto m2 = SeedMission("b");
+  const auto m3 = SeedMission("c");
+  auto f1 = MakeFire(m1);  // closed; two close results (partial closes) and a fill
+  auto f2 = MakeFire(m2);  // closed; its close result was never stored: closed at fired_at
+  auto f3 = MakeFire(m3);  // filled, not closed
+  f2.fired_at = kT0 + 3000;
+  Write([&](Txn& txn) -> Status {
+    for (auto* f : {&f1, &f2, &f3}) {
+      auto r = InsertFire(txn, *f);
+      if (!r) return tl::unexpected(r.error());
+      f->status = f == &f3 ? FireStatus::kFilled : FireStatus::kClosed;
+      f->profit = f == &f1 ? 12.5 : -4.0;
+      if (Status u = UpdateFire(txn, *f); !u) return u;
+    }
+    for (auto [seq, type, at] : std::vector<std::tuple<int, std::string, TimeMs>>{
+             {1, "fill", kT0 + 100}, {2, "close", kT0 + 9000}, {3, "close", kT0 + 5000}}) {
+      auto r = InsertResult(txn, "t1", seq, f1.fire_id, type, "{}", at);
+      if (!r) return tl::unexpected(r.error());
+    }
+    auto r = InsertResult(txn, "t1", 4, f3.fire_id, "fill", "{}", kT0 + 200);
+    return r ? Ok() : Status(tl::unexpected(r.error()));
+  });
+  auto reader = Reader();
+  auto trades = ListClosedTrades(*reader);
+  ASSERT_TRUE(trades) << trades.error().message;
+  ASSERT_EQ(trades->size(), 2u);
+  EXPECT_EQ((*trades)[0].fire.fire_id, f2.fire_id);
+  EXPECT_EQ((*trades)[0].closed_at, kT0 + 3000);
+  EXPECT_EQ((*trades)[0].mission.mission_id, m2.mission_id);
+  EXPECT_DOUBLE_EQ((*trades)[0].fire.profit, -4.0);
+  EXPECT_EQ((*trades)[1].fire.fire_id, f1.fire_id);
+  EXPECT_EQ((*trades)[1].closed_at, kT0 + 5000);  // the first close, not the fill
+  EXPECT_EQ((*trades)[1].mission.mission_id, m1.mission_id);
+
+  // Each closed fire finds its close result through the index, never by scanning every result
+  // once per fire (quadratic: a store with 200,000 closed trades did not start in 6 minutes).
+  auto plan =
+      Statement::Prepare(reader->handle(), std::string("EXPLAIN QUERY PLAN ") + kClosedTradesQuery);
+  ASSERT_TRUE(plan) << plan.error().message;
+  std::vector<std::string> steps;
+  for (;;) {
+    auto row = plan->Step();
+    ASSERT_TRUE(row) << row.error().message;
+    if (!*row) break;
+    steps.push_back(plan->Text(3));
+  }
+  std::string all;
+  for (const auto& s : steps) all += s + "\n";
+  EXPECT_NE(all.find("SEARCH r USING INDEX results_fire"), std::string::npos) << all;
+  for (const auto& s : steps) EXPECT_NE(s.rfind("SCAN r", 0), 0u) << all;
 }
 
 TEST_F(RepositoryTest, OutboxPriorityOrderDedupAndLifecycle) {
