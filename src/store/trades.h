@@ -22,7 +22,7 @@ struct ClosedTrade {
 Result<std::vector<ClosedTrade>> ListClosedTrades(const Database& db);
 
 // The query behind ListClosedTrades (fire_id, closed_at), for its plan to be checked: each closed
-// fire finds its close result through the index results_fire, not a scan of every result.
+// fire finds its close result through the index results_close, not a scan of every result.
 extern const char* const kClosedTradesQuery;
 
 }  // namespace bitten::store

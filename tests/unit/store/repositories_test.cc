@@ -330,7 +330,7 @@ TEST_F(RepositoryTest, ClosedTradesComeWithTheirCloseTimeOldestCloseFirst) {
   }
   std::string all;
   for (const auto& s : steps) all += s + "\n";
-  EXPECT_NE(all.find("SEARCH r USING INDEX results_fire"), std::string::npos) << all;
+  EXPECT_NE(all.find("SEARCH r USING INDEX results_close"), std::string::npos) << all;
   for (const auto& s : steps) EXPECT_NE(s.rfind("SCAN r", 0), 0u) << all;
 }
 
