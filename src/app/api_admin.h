@@ -57,7 +57,9 @@ Result<nlohmann::json> ReadOutbox(const store::Database& db, TimeMs now);
 // Journal events naming `id` (TraceJournal), or the `limit` newest when `id` is empty.
 Result<nlohmann::json> ReadJournal(const store::Database& db, std::string_view id, int limit);
 // Chart series: signals per hour (48 h), fire-to-fill latency histogram, per-day win rate and P&L,
-// cumulative P&L per user.
+// cumulative P&L per user for the kChartUsers users with the largest P&L either way (and the count
+// of users with a closed trade).
+inline constexpr std::size_t kChartUsers = 10;
 Result<nlohmann::json> ReadCharts(const store::Database& db, TimeMs now);
 // Closed trades, P&L and win rate per user id.
 Result<nlohmann::json> ReadUserResults(const store::Database& db);

@@ -11,17 +11,21 @@
 
 namespace bitten::store {
 
-const char* const kClosedTradesQuery =
-    "SELECT f.fire_id, COALESCE(MIN(r.received_at), f.fired_at) AS closed_at FROM fires f "
-    "LEFT JOIN results r ON r.fire_id = f.fire_id AND r.type = 'close' "
-    "WHERE f.status = 'closed' GROUP BY f.fire_id ORDER BY closed_at, f.fire_id";
+std::string ClosedTradesSql(std::string_view and_where) {
+  return std::string(
+             "SELECT f.user_id AS user_id, COALESCE(json_extract(f.json, '$.profit'), 0) AS "
+             "profit, COALESCE(MIN(r.received_at), f.fired_at) AS closed_at, f.fire_id AS fire_id "
+             "FROM fires f LEFT JOIN results r ON r.fire_id = f.fire_id AND r.type = 'close' "
+             "WHERE f.status = 'closed' ") +
+         std::string(and_where) + " GROUP BY f.fire_id";
+}
 
 Result<std::vector<ClosedTrade>> ListClosedTrades(const Database& db) {
   using Row = std::pair<std::string, TimeMs>;
   auto rows = QueryRows<Row>(
-      db.handle(), kClosedTradesQuery, [](Statement&) {},
+      db.handle(), ClosedTradesSql() + " ORDER BY closed_at, f.fire_id", [](Statement&) {},
       [](const Statement& st) -> Result<Row> {
-        return Row{st.Text(0), st.Int(1)};
+        return Row{st.Text(3), st.Int(2)};
       });
   if (!rows) return tl::unexpected(rows.error());
   // The fires and their missions in one read each (one read per trade took most of a startup

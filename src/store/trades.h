@@ -4,6 +4,8 @@
 // connection; errors name the file. Same thread rules as the connection used.
 #pragma once
 
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/clock.h"
@@ -21,8 +23,10 @@ struct ClosedTrade {
 
 Result<std::vector<ClosedTrade>> ListClosedTrades(const Database& db);
 
-// The query behind ListClosedTrades (fire_id, closed_at), for its plan to be checked: each closed
-// fire finds its close result through the index results_close, not a scan of every result.
-extern const char* const kClosedTradesQuery;
+// The closed trades as SQL rows (user_id, profit, closed_at, fire_id), one per closed fire, not
+// ordered: the one definition of a trade's close time, for ListClosedTrades and the console's
+// charts. `and_where` narrows the fires (e.g. "AND f.user_id = ?1"). Each closed fire finds its
+// close result through the index results_close, not a scan of every result.
+std::string ClosedTradesSql(std::string_view and_where = "");
 
 }  // namespace bitten::store

@@ -103,6 +103,10 @@
     lines(document.getElementById('chart-pnl'),
       c.daily.length ? [{ name: 'all', points: c.daily.map((d) => ({ t: d.t, v: d.cumulative_pnl })) }] : [],
       'Cumulative P&L');
+    // The server sends the users with the largest P&L either way, out of pnl_per_user_total.
+    const shown = c.pnl_per_user.length;
+    document.getElementById('equity-note').textContent = c.pnl_per_user_total > shown
+      ? `(the ${shown} largest P&L, up or down, of ${c.pnl_per_user_total} traders)` : '';
     lines(document.getElementById('chart-equity'),
       c.pnl_per_user.map((u) => ({ name: u.name, points: u.points })), 'P&L per user');
   }

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "app/admin_auth.h"
+#include "app/api_admin.h"
 #include "app/config.h"
 #include "app/dev_login.h"
 #include "app/http_client.h"
@@ -36,6 +37,7 @@
 #include "store/journal.h"
 #include "store/kv.h"
 #include "store/missions.h"
+#include "store/results.h"
 #include "store/signals.h"
 #include "store/statement.h"
 #include "store/terminals.h"
@@ -386,6 +388,98 @@ TEST_F(AdminApiTest, OverviewUserResultsCountTheirClosedTrades) {
   EXPECT_EQ(results["rival"]["trades"], 0);
   EXPECT_TRUE(results["rival"]["win_rate"].is_null());
   EXPECT_DOUBLE_EQ(results["rival"]["pnl"].get<double>(), 0.0);
+}
+
+// The charts' per-day win rate and P&L are summed over every closed trade (a trade closes when its
+// first close result arrived, else when it was fired), and the per-user curves are those of the
+// kChartUsers users with the largest P&L either way, with the count of users who have one.
+TEST_F(AdminApiTest, ChartsSumClosedTradesPerDayAndDrawTheLargestTraders) {
+  for (int i = 0; i < 12; ++i) {
+    config_.users.push_back(
+        {3000 + i, fmt::format("trader-{:02}", i), missions::Tier::kFang, kTerminal});
+  }
+  Start();
+  Stop();
+  std::vector<std::string> names = {"fang", "rival"};
+  for (int i = 0; i < 12; ++i) names.push_back(fmt::format("trader-{:02}", i));
+  Put first = PutSignal(names);
+  Put second = PutSignal({"fang"});
+  constexpr TimeMs kDay = 86'400'000;
+  const TimeMs second_close = kT0 + kDay + 1000;
+  {
+    auto db = store::Database::Open(db_path_, store::OpenMode::kReadWrite);
+    ASSERT_TRUE(db) << db.error().message;
+    store::Writer writer(std::move(*db), clock_, {});
+    Status s = writer.SubmitAndWait([&](store::Txn& txn) -> Status {
+      std::int64_t seq = 0;
+      // Returns the fire id; the fire is closed with `profit` unless `status` says otherwise.
+      auto put = [&](const std::string& name, const std::string& mission_id, double profit,
+                     missions::FireStatus status) -> Result<std::string> {
+        missions::Fire f;
+        f.fire_id = NewUuidV7(clock_);
+        f.mission_id = mission_id;
+        f.user_id = users_.at(name).user_id;
+        f.terminal_id = kTerminal;
+        f.fired_at = kT0;
+        auto ins = store::InsertFire(txn, f);
+        if (!ins) return tl::unexpected(ins.error());
+        f.status = status;
+        f.profit = profit;
+        if (Status u = store::UpdateFire(txn, f); !u) return tl::unexpected(u.error());
+        return f.fire_id;
+      };
+      for (int i = 0; i < 12; ++i) {  // trader-i: +10, -20, +30, ... -120
+        const std::string name = fmt::format("trader-{:02}", i);
+        const double profit = (i % 2 ? -1 : 1) * (i + 1) * 10.0;
+        auto f = put(name, first.mission_of.at(name), profit, missions::FireStatus::kClosed);
+        if (!f) return tl::unexpected(f.error());
+      }
+      auto f1 = put("fang", first.mission_of.at("fang"), 50, missions::FireStatus::kClosed);
+      if (!f1) return tl::unexpected(f1.error());
+      // fang's second trade closes a day later: its close result says when.
+      auto f2 = put("fang", second.mission_of.at("fang"), 75, missions::FireStatus::kClosed);
+      if (!f2) return tl::unexpected(f2.error());
+      auto r = store::InsertResult(txn, kTerminal, ++seq, *f2, "close", "{}", second_close);
+      if (!r) return tl::unexpected(r.error());
+      // rival's fire is filled, not closed: it counts nowhere.
+      auto f3 = put("rival", first.mission_of.at("rival"), 999, missions::FireStatus::kFilled);
+      return f3 ? Ok() : Status(tl::unexpected(f3.error()));
+    });
+    ASSERT_TRUE(s) << s.error().message;
+  }
+  Start();
+  Login();
+  Answer c = AdminGet("/admin/api/charts");
+  ASSERT_EQ(c.status, 200) << c.body.dump();
+  // Days: the 13 trades closed at kT0 (6 traders and fang won; -60 + 50), then fang's +75.
+  const json& daily = c.body["daily"];
+  ASSERT_EQ(daily.size(), 2u) << daily.dump();
+  EXPECT_EQ(daily[0]["t"], kT0 / kDay * kDay);
+  EXPECT_EQ(daily[0]["trades"], 13);
+  EXPECT_EQ(daily[0]["wins"], 7);
+  EXPECT_DOUBLE_EQ(daily[0]["pnl"].get<double>(), -10.0);
+  EXPECT_DOUBLE_EQ(daily[0]["cumulative_pnl"].get<double>(), -10.0);
+  EXPECT_EQ(daily[1]["t"], second_close / kDay * kDay);
+  EXPECT_EQ(daily[1]["trades"], 1);
+  EXPECT_DOUBLE_EQ(daily[1]["win_rate"].get<double>(), 100.0);
+  EXPECT_DOUBLE_EQ(daily[1]["cumulative_pnl"].get<double>(), 65.0);
+  // Curves: 13 users closed a trade; the 10 largest P&L either way, largest first.
+  EXPECT_EQ(c.body["pnl_per_user_total"], 13);
+  const json& curves = c.body["pnl_per_user"];
+  ASSERT_EQ(curves.size(), kChartUsers) << curves.dump();
+  std::vector<std::string> order;
+  for (const json& u : curves) order.push_back(u["name"]);
+  EXPECT_EQ(order, (std::vector<std::string>{"fang", "trader-11", "trader-10", "trader-09",
+                                             "trader-08", "trader-07", "trader-06", "trader-05",
+                                             "trader-04", "trader-03"}));
+  EXPECT_EQ(curves[0]["user_id"], users_.at("fang").user_id);
+  ASSERT_EQ(curves[0]["points"].size(), 2u) << curves[0].dump();
+  EXPECT_EQ(curves[0]["points"][0]["t"], kT0);
+  EXPECT_DOUBLE_EQ(curves[0]["points"][0]["v"].get<double>(), 50.0);
+  EXPECT_EQ(curves[0]["points"][1]["t"], second_close);
+  EXPECT_DOUBLE_EQ(curves[0]["points"][1]["v"].get<double>(), 125.0);
+  ASSERT_EQ(curves[1]["points"].size(), 1u);
+  EXPECT_DOUBLE_EQ(curves[1]["points"][0]["v"].get<double>(), -120.0);
 }
 
 TEST_F(AdminApiTest, LoginSessionCsrfAndTradersKeptOut) {

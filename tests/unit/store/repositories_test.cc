@@ -318,8 +318,7 @@ TEST_F(RepositoryTest, ClosedTradesComeWithTheirCloseTimeOldestCloseFirst) {
 
   // Each closed fire finds its close result through the index, never by scanning every result
   // once per fire (quadratic: a store with 200,000 closed trades did not start in 6 minutes).
-  auto plan =
-      Statement::Prepare(reader->handle(), std::string("EXPLAIN QUERY PLAN ") + kClosedTradesQuery);
+  auto plan = Statement::Prepare(reader->handle(), "EXPLAIN QUERY PLAN " + ClosedTradesSql());
   ASSERT_TRUE(plan) << plan.error().message;
   std::vector<std::string> steps;
   for (;;) {
