@@ -401,10 +401,11 @@ Result<json> ReadCharts(const store::Database& db, TimeMs now) {
   json daily = json::array();
   {
     auto st = store::Statement::Prepare(
-        db.handle(), std::string("SELECT closed_at / 86400000 * 86400000 AS day, COUNT(*), "
-                                 "SUM(profit > 0), SUM(profit) FROM (") +
+        db.handle(), std::string("SELECT closed_at / ?1 * ?1 AS day, COUNT(*), SUM(profit > 0), "
+                                 "SUM(profit) FROM (") +
                          store::ClosedTradesSql("") + ") GROUP BY day ORDER BY day");
     if (!st) return tl::unexpected(st.error());
+    st->Bind(1, kDayMs);
     double cumulative = 0;
     for (;;) {
       auto row = st->Step();
