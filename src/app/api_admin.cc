@@ -309,14 +309,13 @@ Result<std::string> SearchParam(const web::Request& req, std::string_view name) 
 }
 
 // Closed trades, wins (profit > 0) and P&L of each user in `users` (the overview's rows, at most
-// 200), from their own closed fires (the fires_user_time index): the poll reads what it shows,
-// not every closed trade in the store's history.
+// 200), from their own closed trades (store::ClosedTradesSql): the poll reads what it shows, not
+// every closed trade in the store's history.
 Status ReadUserResults(const store::Database& db, json& users) {
   auto st = store::Statement::Prepare(
       db.handle(),
-      "SELECT COUNT(*), COALESCE(SUM(json_extract(json, '$.profit') > 0), 0), "
-      "COALESCE(SUM(json_extract(json, '$.profit')), 0) FROM fires "
-      "WHERE user_id = ?1 AND status = 'closed'");
+      "SELECT COUNT(*), COALESCE(SUM(profit > 0), 0), COALESCE(SUM(profit), 0) FROM (" +
+          store::ClosedTradesSql("AND f.user_id = ?1") + ")");
   if (!st) return tl::unexpected(st.error());
   for (json& u : users) {
     st->Reset();
@@ -398,82 +397,76 @@ Result<json> ReadCharts(const store::Database& db, TimeMs now) {
   }
   // Win rate and P&L per UTC day, summed by SQLite over the closed trades (a trade's close time is
   // its first close result's receipt, else its fire's: store::ClosedTradesSql).
-  json daily = json::array();
-  {
-    auto st = store::Statement::Prepare(
-        db.handle(), std::string("SELECT closed_at / ?1 * ?1 AS day, COUNT(*), SUM(profit > 0), "
-                                 "SUM(profit) FROM (") +
-                         store::ClosedTradesSql("") + ") GROUP BY day ORDER BY day");
-    if (!st) return tl::unexpected(st.error());
-    st->Bind(1, kDayMs);
-    double cumulative = 0;
-    for (;;) {
-      auto row = st->Step();
-      if (!row) return tl::unexpected(row.error());
-      if (!*row) break;
-      const std::int64_t trades = st->Int(1), wins = st->Int(2);
-      const double pnl = st->Double(3);
-      cumulative += pnl;
-      daily.push_back({{"t", st->Int(0)},
-                       {"trades", trades},
-                       {"wins", wins},
-                       {"win_rate", Round2(100.0 * static_cast<double>(wins) / trades)},
-                       {"pnl", Round2(pnl)},
-                       {"cumulative_pnl", Round2(cumulative)}});
-    }
+  auto days = store::QueryRows<json>(
+      db.handle(),
+      "SELECT closed_at / ?1 * ?1 AS day, COUNT(*), SUM(profit > 0), SUM(profit) FROM (" +
+          store::ClosedTradesSql() + ") GROUP BY day ORDER BY day",
+      [](store::Statement& st) { st.Bind(1, kDayMs); },
+      [](const store::Statement& st) -> Result<json> {
+        const std::int64_t trades = st.Int(1), wins = st.Int(2);
+        return json{{"t", st.Int(0)},
+                    {"trades", trades},
+                    {"wins", wins},
+                    {"win_rate", Round2(100.0 * static_cast<double>(wins) / trades)},
+                    {"pnl", st.Double(3)}};
+      });
+  if (!days) return tl::unexpected(days.error());
+  double cumulative = 0;
+  for (json& d : *days) {
+    cumulative += d["pnl"].get<double>();
+    d["pnl"] = Round2(d["pnl"].get<double>());
+    d["cumulative_pnl"] = Round2(cumulative);
   }
   // Cumulative P&L at each close for the kChartUsers users with the largest P&L either way (ties
   // by user id), out of every user with a closed trade: one curve per trader does not scale to a
   // community (100,000 curves, 14 MB, at 200,000 trades).
+  using Ranked = std::pair<std::string, std::int64_t>;  // user id, users with a closed trade
+  auto top = store::QueryRows<Ranked>(
+      db.handle(),
+      "SELECT user_id, SUM(profit) AS pnl, COUNT(*) OVER () FROM (" + store::ClosedTradesSql() +
+          ") GROUP BY user_id ORDER BY ABS(pnl) DESC, user_id LIMIT ?1",
+      [](store::Statement& st) { st.Bind(1, static_cast<std::int64_t>(kChartUsers)); },
+      [](const store::Statement& st) -> Result<Ranked> {
+        return Ranked{st.Text(0), st.Int(2)};
+      });
+  if (!top) return tl::unexpected(top.error());
+  json ids = json::array();
+  for (const Ranked& r : *top) ids.push_back(r.first);
+  struct Close {
+    std::string user_id;
+    double profit;
+    TimeMs at;
+  };
+  auto closes = store::QueryRows<Close>(
+      db.handle(),
+      store::ClosedTradesSql("AND f.user_id IN (SELECT value FROM json_each(?1))") +
+          " ORDER BY closed_at, f.fire_id",
+      [&ids](store::Statement& st) { st.Bind(1, ids.dump()); },
+      [](const store::Statement& st) -> Result<Close> {
+        return Close{st.Text(0), st.Double(1), st.Int(2)};
+      });
+  if (!closes) return tl::unexpected(closes.error());
+  std::map<std::string, json> points;
+  std::map<std::string, double> running;
+  for (const Close& c : *closes) {
+    double& r = running[c.user_id];
+    r += c.profit;
+    points[c.user_id].push_back({{"t", c.at}, {"v", Round2(r)}});
+  }
   json per_user = json::array();
-  std::int64_t users_with_trades = 0;
-  {
-    auto st = store::Statement::Prepare(
-        db.handle(), std::string("SELECT user_id, SUM(profit) AS pnl, COUNT(*) OVER () FROM (") +
-                         store::ClosedTradesSql("") +
-                         ") GROUP BY user_id ORDER BY ABS(pnl) DESC, user_id LIMIT ?1");
-    if (!st) return tl::unexpected(st.error());
-    st->Bind(1, static_cast<std::int64_t>(kChartUsers));
-    json ids = json::array();
-    for (;;) {
-      auto row = st->Step();
-      if (!row) return tl::unexpected(row.error());
-      if (!*row) break;
-      users_with_trades = st->Int(2);
-      ids.push_back(st->Text(0));
-    }
-    std::map<std::string, json> points;
-    auto curves = store::Statement::Prepare(
-        db.handle(), store::ClosedTradesSql("AND f.user_id IN (SELECT value FROM json_each(?1))") +
-                         " ORDER BY closed_at, f.fire_id");
-    if (!curves) return tl::unexpected(curves.error());
-    curves->Bind(1, ids.dump());
-    std::map<std::string, double> running;
-    for (;;) {
-      auto row = curves->Step();
-      if (!row) return tl::unexpected(row.error());
-      if (!*row) break;
-      const std::string user_id = curves->Text(0);
-      double& r = running[user_id];
-      r += curves->Double(1);
-      json& series = points[user_id];
-      if (series.is_null()) series = json::array();
-      series.push_back({{"t", curves->Int(2)}, {"v", Round2(r)}});
-    }
-    for (const json& id : ids) {
-      auto user = store::GetUser(db, id.get<std::string>());
-      if (!user) return tl::unexpected(user.error());
-      per_user.push_back({{"user_id", id},
-                          {"name", *user ? (*user)->name : std::string()},
-                          {"points", std::move(points[id.get<std::string>()])}});
-    }
+  for (const Ranked& r : *top) {
+    auto user = store::GetUser(db, r.first);
+    if (!user) return tl::unexpected(user.error());
+    per_user.push_back({{"user_id", r.first},
+                        {"name", *user ? (*user)->name : std::string()},
+                        {"points", std::move(points[r.first])}});
   }
   return json{{"server_time", now},
               {"signals_per_hour", std::move(per_hour)},
               {"fire_to_fill", std::move(latency)},
-              {"daily", std::move(daily)},
+              {"daily", std::move(*days)},
               {"pnl_per_user", std::move(per_user)},
-              {"pnl_per_user_total", users_with_trades}};
+              {"pnl_per_user_total", top->empty() ? 0 : top->front().second}};
 }
 
 void RegisterAdminRoutes(web::Router& router, Core& core, const Clock& clock,

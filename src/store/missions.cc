@@ -17,8 +17,6 @@ using missions::Mission;
 using missions::MissionStatus;
 using nlohmann::json;
 
-constexpr const char* kLiveStatuses = kLiveMissionStatusesSql;
-
 constexpr const char* kSelect =
     "SELECT mission_id, signal_id, user_id, status, expires_at, created_at, json FROM missions ";
 
@@ -289,8 +287,8 @@ Result<std::vector<Mission>> ListMissionsBySignal(const Database& db, std::strin
 
 Result<std::vector<Mission>> ListFinishedMissionsCreatedSince(const Database& db, TimeMs since) {
   return Query(db,
-               std::string(kSelect) + "WHERE created_at >= ?1 AND status NOT IN " + kLiveStatuses +
-                   " ORDER BY user_id, created_at DESC, mission_id DESC",
+               std::string(kSelect) + "WHERE created_at >= ?1 AND status NOT IN " +
+                   kLiveMissionStatusesSql + " ORDER BY user_id, created_at DESC, mission_id DESC",
                [&](Statement& st) { st.Bind(1, since); });
 }
 
@@ -304,7 +302,7 @@ Result<std::vector<Mission>> ListMissionsOfFiresInStatus(const Database& db,
 
 Result<std::vector<Mission>> ListLiveMissions(const Database& db) {
   return Query(db,
-               std::string(kSelect) + "WHERE status IN " + kLiveStatuses +
+               std::string(kSelect) + "WHERE status IN " + kLiveMissionStatusesSql +
                    " ORDER BY created_at, mission_id",
                [](Statement&) {});
 }
