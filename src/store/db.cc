@@ -100,8 +100,14 @@ Result<std::unique_ptr<Database>> Database::Open(const std::filesystem::path& pa
     if (auto s = Exec(raw, "PRAGMA query_only=ON"); !s) return fail(s.error());
   } else {
     // The writer's page cache (64 MiB): a fan-out transaction of 100k missions stays in memory
-    // instead of spilling pages to the WAL before COMMIT.
-    if (auto s = Exec(raw, "PRAGMA cache_size=-65536"); !s) return fail(s.error());
+    // instead of spilling pages to the WAL before COMMIT. temp_store=MEMORY keeps each work's
+    // savepoint sub-journal in memory too: by default it spills to a temporary file past 64 KiB,
+    // and then every page a work changes costs a write() into that file (a fifth of the writer's
+    // CPU per fire: docs/performance.md "Session 9"). It holds old page images only until the
+    // work's savepoint is released, so its memory is bounded by what one work changes.
+    if (auto s = Exec(raw, "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY"); !s) {
+      return fail(s.error());
+    }
   }
 
   auto has_table = HasMigrationsTable(raw);

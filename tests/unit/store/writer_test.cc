@@ -464,5 +464,43 @@ TEST_F(WriterTest, TwentyConcurrentFiresOfOneMissionInsertExactlyOne) {
   EXPECT_EQ(Count(*Reader(), "SELECT COUNT(*) FROM fires"), 1);
 }
 
+// SQLite's temporary files (statement sub-journals among them) are named etilqs_* and unlinked as
+// soon as they are opened, so only the process's open descriptors show them.
+int OpenSqliteTempFiles() {
+  int n = 0;
+  for (const auto& fd : std::filesystem::directory_iterator("/proc/self/fd")) {
+    std::error_code ec;
+    const auto target = std::filesystem::read_symlink(fd.path(), ec);
+    if (!ec && target.filename().string().find("etilqs_") != std::string::npos) ++n;
+  }
+  return n;
+}
+
+TEST_F(WriterTest, AWorkChangingManyStoredPagesOpensNoTemporaryFile) {
+  // Each work runs in a savepoint whose sub-journal keeps the old image of every stored page the
+  // work changes. Past 64 KiB SQLite spills it to a temporary file on disk by default, and every
+  // later page change of the work costs a write() into it (docs/performance.md, session 9): the
+  // writer's connection keeps it in memory (temp_store=MEMORY).
+  StartWriter();
+  const std::string value(400, 'x');
+  Write([&](Txn& txn) -> Status {
+    for (int i = 0; i < 2000; ++i) {
+      if (auto s = KvSet(txn, "k" + std::to_string(i), value); !s) return s;
+    }
+    return Ok();
+  });
+  int temp_files = -1;
+  Write([&](Txn& txn) -> Status {
+    // ~800 KB of stored rows rewritten: far past the 64 KiB spill threshold.
+    for (int i = 0; i < 2000; ++i) {
+      if (auto s = KvSet(txn, "k" + std::to_string(i), value + "y"); !s) return s;
+    }
+    temp_files = OpenSqliteTempFiles();
+    return Ok();
+  });
+  EXPECT_EQ(temp_files, 0);
+  EXPECT_EQ(Count(*Reader(), "SELECT COUNT(*) FROM kv WHERE length(value) = 401"), 2000);
+}
+
 }  // namespace
 }  // namespace bitten::store
