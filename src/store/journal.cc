@@ -1,6 +1,8 @@
 #include "store/journal.h"
 
 #include <algorithm>
+#include <array>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -57,6 +59,26 @@ Result<std::vector<std::string>> Ids(const Database& db, const char* sql, std::s
       [](const Statement& st) -> Result<std::string> { return st.Text(0); });
 }
 
+// The journal's fire_bound column (migration 5): the event names a stored fire, and its mission,
+// user and terminal, where named, are that fire's. TraceJournal then finds it through the fire,
+// and the mission, user and terminal indexes leave it out.
+Result<bool> FireBound(Txn& txn, const Event& e) {
+  if (e.fire_id.empty()) return false;
+  auto fire = QueryOneCached<std::array<std::string, 3>>(
+      txn, "SELECT mission_id, user_id, terminal_id FROM fires WHERE fire_id = ?1",
+      [&](Statement& st) { st.Bind(1, e.fire_id); },
+      [](const Statement& st) -> Result<std::array<std::string, 3>> {
+        return std::array<std::string, 3>{st.Text(0), st.Text(1), st.Text(2)};
+      });
+  if (!fire) return tl::unexpected(fire.error());
+  if (!*fire) return false;
+  const auto& [mission, user, terminal] = **fire;
+  auto same = [](const std::string& named, const std::string& stored) {
+    return named.empty() || named == stored;
+  };
+  return same(e.mission_id, mission) && same(e.user_id, user) && same(e.terminal_id, terminal);
+}
+
 }  // namespace
 
 std::string EventCanonicalText(std::int64_t seq, std::string_view event_id, const Event& e,
@@ -91,11 +113,13 @@ Result<JournalEvent> AppendEvent(Txn& txn, Event event) {
   if (row.event.event.time == 0) row.event.event.time = txn.clock().NowMs();
   row.payload_text = row.event.event.payload.dump();
   row.event.hash = RowHash(row.event.prev_hash, row);
+  auto bound = FireBound(txn, row.event.event);
+  if (!bound) return tl::unexpected(bound.error());
 
   auto st = txn.Cached(
       "INSERT INTO journal(seq, event_id, time, type, signal_id, mission_id, fire_id, user_id, "
-      "terminal_id, payload, prev_hash, hash) "
-      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+      "terminal_id, payload, prev_hash, hash, fire_bound) "
+      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
   if (!st) return tl::unexpected(st.error());
   const Event& e = row.event.event;
   (*st)
@@ -110,7 +134,8 @@ Result<JournalEvent> AppendEvent(Txn& txn, Event event) {
       .BindTextOrNull(9, e.terminal_id)
       .Bind(10, row.payload_text)
       .Bind(11, row.event.prev_hash)
-      .Bind(12, row.event.hash);
+      .Bind(12, row.event.hash)
+      .Bind(13, *bound ? 1 : 0);
   if (auto s = (*st)->Run(); !s) return tl::unexpected(s.error());
   if (auto s = KvSet(txn, kHeadKey, std::to_string(row.event.seq) + " " + row.event.hash); !s) {
     return tl::unexpected(s.error());
@@ -178,7 +203,9 @@ Result<VerifyReport> VerifyJournal(const Database& db) {
 Result<std::vector<JournalEvent>> TraceJournal(const Database& db, std::string_view id) {
   ReadSnapshot snapshot(db);
   if (auto s = snapshot.status(); !s) return tl::unexpected(s.error());
-  // Signal -> its missions (table and journal) -> their fires; mission -> its fire.
+  // Every event naming `id` in any of its id columns; for a signal also its missions' and their
+  // fires' events, for a mission its fire's. A fire-bound event (migration 5) is not in the
+  // mission, user or terminal index: it is reached through its fire, whose row names them.
   std::set<std::string> missions;
   std::set<std::string> fires;
   for (const char* sql : {"SELECT mission_id FROM missions WHERE signal_id = ?1",
@@ -192,21 +219,31 @@ Result<std::vector<JournalEvent>> TraceJournal(const Database& db, std::string_v
   for (const std::string& m : missions) {
     for (const char* sql : {"SELECT fire_id FROM fires WHERE mission_id = ?1",
                             "SELECT DISTINCT fire_id FROM journal WHERE mission_id = ?1 "
-                            "AND fire_id IS NOT NULL"}) {
+                            "AND fire_bound = 0 AND fire_id IS NOT NULL"}) {
       auto ids = Ids(db, sql, m);
       if (!ids) return tl::unexpected(ids.error());
       fires.insert(ids->begin(), ids->end());
     }
   }
   missions.erase(std::string(id));
+  // The fires of `id` as a user or a terminal: their fire-bound events naming `id`.
+  std::set<std::string> fires_of_owner;
+  for (const char* sql : {"SELECT fire_id FROM fires WHERE user_id = ?1",
+                          "SELECT fire_id FROM fires WHERE terminal_id = ?1"}) {
+    auto ids = Ids(db, sql, id);
+    if (!ids) return tl::unexpected(ids.error());
+    fires_of_owner.insert(ids->begin(), ids->end());
+  }
 
   std::map<std::int64_t, JournalEvent> found;  // by seq: an event is listed once
-  auto collect = [&](const char* where, std::string_view value) -> Status {
+  auto collect = [&](const char* where, std::string_view value,
+                     const std::function<bool(const Event&)>& keep) -> Status {
     auto rows = QueryRows<Row>(
         db.handle(), std::string(kSelect) + where, [&](Statement& st) { st.Bind(1, value); },
         ReadRow);
     if (!rows) return tl::unexpected(rows.error());
     for (Row& r : *rows) {
+      if (keep && !keep(r.event.event)) continue;
       const std::int64_t seq = r.event.seq;
       r.event.event.payload =
           nlohmann::json::parse(r.payload_text, nullptr, /*allow_exceptions=*/false);
@@ -214,15 +251,22 @@ Result<std::vector<JournalEvent>> TraceJournal(const Database& db, std::string_v
     }
     return Ok();
   };
-  for (const char* where : {"WHERE signal_id = ?1", "WHERE mission_id = ?1", "WHERE fire_id = ?1",
-                            "WHERE user_id = ?1", "WHERE terminal_id = ?1"}) {
-    if (auto s = collect(where, id); !s) return tl::unexpected(s.error());
+  for (const char* where :
+       {"WHERE signal_id = ?1", "WHERE fire_id = ?1", "WHERE mission_id = ?1 AND fire_bound = 0",
+        "WHERE user_id = ?1 AND fire_bound = 0", "WHERE terminal_id = ?1 AND fire_bound = 0"}) {
+    if (auto s = collect(where, id, nullptr); !s) return tl::unexpected(s.error());
   }
   for (const std::string& m : missions) {
-    if (auto s = collect("WHERE mission_id = ?1", m); !s) return tl::unexpected(s.error());
+    if (auto s = collect("WHERE mission_id = ?1 AND fire_bound = 0", m, nullptr); !s) {
+      return tl::unexpected(s.error());
+    }
   }
   for (const std::string& f : fires) {
-    if (auto s = collect("WHERE fire_id = ?1", f); !s) return tl::unexpected(s.error());
+    if (auto s = collect("WHERE fire_id = ?1", f, nullptr); !s) return tl::unexpected(s.error());
+  }
+  const auto names_id = [id](const Event& e) { return e.user_id == id || e.terminal_id == id; };
+  for (const std::string& f : fires_of_owner) {
+    if (auto s = collect("WHERE fire_id = ?1", f, names_id); !s) return tl::unexpected(s.error());
   }
 
   std::vector<JournalEvent> out;

@@ -152,11 +152,36 @@ CREATE INDEX results_close ON results(fire_id) WHERE type = 'close';
 CREATE INDEX missions_created ON missions(created_at);
 )sql";
 
-constexpr std::array<Migration, 4> kMigrations = {{
+// The fire path's index pages (docs/performance.md "Session 9"). Every index entry keyed by a
+// mission, a user or a terminal lands on its own B-tree page, so each such entry of a fire's works
+// costs a page written to the WAL and later checkpointed.
+// - fire_bound (set by store::AppendEvent): 1 when the event names a fire that is in the fires
+//   table, and its mission, user and terminal, where named, are that fire's. Such an event is
+//   found through the fire (journal_fire, appended at the right edge: fire ids are time-ordered),
+//   and through the fires table for its mission, user or terminal (store::TraceJournal), so the
+//   mission, user and terminal indexes leave it out. Older rows are 0: indexed as before.
+// - missions_user_created replaces missions_user_status: a user's missions newest first, which is
+//   what the readers ask for (the status filter reads the user's missions); its key never changes,
+//   so a mission's status changes (fired, open, closed) no longer move an index entry.
+constexpr const char* kSchema5 = R"sql(
+ALTER TABLE journal ADD COLUMN fire_bound INTEGER NOT NULL DEFAULT 0;
+DROP INDEX journal_mission;
+DROP INDEX journal_user;
+DROP INDEX journal_terminal;
+CREATE INDEX journal_mission ON journal(mission_id) WHERE mission_id IS NOT NULL AND fire_bound = 0;
+CREATE INDEX journal_user ON journal(user_id) WHERE user_id IS NOT NULL AND fire_bound = 0;
+CREATE INDEX journal_terminal ON journal(terminal_id)
+  WHERE terminal_id IS NOT NULL AND fire_bound = 0;
+DROP INDEX missions_user_status;
+CREATE INDEX missions_user_created ON missions(user_id, created_at);
+)sql";
+
+constexpr std::array<Migration, 5> kMigrations = {{
     {1, kSchema1},
     {2, kSchema2},
     {3, kSchema3},
     {4, kSchema4},
+    {5, kSchema5},
 }};
 
 }  // namespace

@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <set>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "base/crypto.h"
 #include "store/fires.h"
@@ -229,6 +232,129 @@ TEST_F(JournalTest, TraceOfASignalFollowsItsMissionsAndFires) {
   auto nothing = TraceJournal(*Reader(), "no-such-id");
   ASSERT_TRUE(nothing);
   EXPECT_TRUE(nothing->empty());
+}
+
+// The events an id's trace must hold, computed from whole tables in memory (no index): every event
+// naming the id; for a signal also its missions (stored or named with it in the journal) and their
+// fires' events; for a mission its fire's (docs/audit: "bitten audit trace").
+std::set<std::int64_t> TraceByScan(const Database& db, const std::string& id) {
+  struct Row {
+    std::int64_t seq;
+    std::string signal, mission, fire, user, terminal;
+  };
+  std::vector<Row> journal;
+  auto st = Statement::Prepare(db.handle(),
+                               "SELECT seq, IFNULL(signal_id, ''), IFNULL(mission_id, ''), "
+                               "IFNULL(fire_id, ''), IFNULL(user_id, ''), IFNULL(terminal_id, '') "
+                               "FROM journal");
+  EXPECT_TRUE(st);
+  while (*st->Step()) {
+    journal.push_back(
+        {st->Int(0), st->Text(1), st->Text(2), st->Text(3), st->Text(4), st->Text(5)});
+  }
+  auto pairs = [&](const char* sql) {
+    std::vector<std::pair<std::string, std::string>> out;
+    auto q = Statement::Prepare(db.handle(), sql);
+    EXPECT_TRUE(q);
+    while (*q->Step()) out.emplace_back(q->Text(0), q->Text(1));
+    return out;
+  };
+  const auto mission_signal = pairs("SELECT mission_id, signal_id FROM missions");
+  const auto fire_mission = pairs("SELECT fire_id, mission_id FROM fires");
+  std::set<std::string> missions{id};
+  for (const auto& [m, s] : mission_signal) {
+    if (s == id) missions.insert(m);
+  }
+  for (const Row& r : journal) {
+    if (r.signal == id && !r.mission.empty()) missions.insert(r.mission);
+  }
+  std::set<std::string> fires{id};
+  for (const auto& [f, m] : fire_mission) {
+    if (missions.count(m)) fires.insert(f);
+  }
+  for (const Row& r : journal) {
+    if (missions.count(r.mission) && !r.fire.empty()) fires.insert(r.fire);
+  }
+  std::set<std::int64_t> out;
+  for (const Row& r : journal) {
+    if (r.signal == id || r.user == id || r.terminal == id || missions.count(r.mission) ||
+        fires.count(r.fire)) {
+      out.insert(r.seq);
+    }
+  }
+  return out;
+}
+
+TEST_F(JournalTest, TraceFindsFireBoundEventsThroughTheirFireExactlyAsAFullScan) {
+  // Migration 5 leaves fire-bound events (a stored fire, and that fire's mission, user and
+  // terminal where named) out of the mission, user and terminal indexes: the fire path's events
+  // then cost no page keyed by a mission, a user or a terminal. Every other shape stays indexed.
+  const auto u1 = MakeUser("u1");
+  const auto u2 = MakeUser("u2");
+  const auto s1 = MakeSignal("s1");
+  const auto s2 = MakeSignal("s2");
+  const auto m1 = MakeMission(s1, u1);
+  const auto m2 = MakeMission(s1, u2);
+  const auto m3 = MakeMission(s2, u1);
+  const auto f1 = MakeFire(m1);
+  auto f2 = MakeFire(m2);
+  f2.terminal_id = "t2";
+  Write([&](Txn& txn) -> Status {
+    for (const auto* u : {&u1, &u2}) {
+      if (auto s = InsertUser(txn, *u); !s) return s;
+    }
+    for (const auto* sig : {&s1, &s2}) {
+      if (auto s = InsertSignal(txn, *sig); !s) return tl::unexpected(s.error());
+    }
+    if (auto s = InsertMissions(txn, {m1, m2, m3}); !s) return s;
+    for (const missions::Fire* f : {&f1, static_cast<const missions::Fire*>(&f2)}) {
+      if (auto s = InsertFire(txn, *f); !s) return tl::unexpected(s.error());
+    }
+    return Ok();
+  });
+  struct Shape {
+    Event event;
+    bool bound;
+  };
+  const std::vector<Shape> shapes = {
+      {{"signal_emitted", kT0 + 1, s1.signal_id, "", "", "", "", {}}, false},
+      {{"fire_accepted", kT0 + 2, s1.signal_id, m1.mission_id, f1.fire_id, u1.user_id, "t1", {}},
+       true},
+      {{"command_delivered", kT0 + 3, "", "", f1.fire_id, "", "t1", {}}, true},
+      {{"xp_awarded", kT0 + 4, "", m1.mission_id, f1.fire_id, u1.user_id, "", {}}, true},
+      {{"filled", kT0 + 5, "", m2.mission_id, f2.fire_id, u2.user_id, "t2", {}}, true},
+      // Not the fire's terminal, user or mission, or no stored fire: indexed by what it names.
+      {{"command_delivered", kT0 + 6, "", "", f2.fire_id, "", "t9", {}}, false},
+      {{"result_unmatched", kT0 + 7, "", "", "no-such-fire", "", "t1", {}}, false},
+      {{"odd", kT0 + 8, "", m2.mission_id, f2.fire_id, u1.user_id, "", {}}, false},
+      {{"odd", kT0 + 9, "", m3.mission_id, f1.fire_id, "", "", {}}, false},
+      {{"fire_refused", kT0 + 10, s2.signal_id, m3.mission_id, "", u1.user_id, "", {}}, false},
+      {{"mission_expired", kT0 + 11, "", m3.mission_id, "", "", "", {}}, false},
+      {{"user_linked", kT0 + 12, "", "", "", u2.user_id, "", {}}, false},
+      {{"bridge_fault", kT0 + 13, "", "", "", "", "t2", {}}, false},
+  };
+  for (const Shape& shape : shapes) Append(shape.event);
+
+  auto reader = Reader();
+  auto st = Statement::Prepare(reader->handle(), "SELECT fire_bound FROM journal ORDER BY seq");
+  ASSERT_TRUE(st);
+  for (const Shape& shape : shapes) {
+    auto more = st->Step();
+    ASSERT_TRUE(more && *more);
+    EXPECT_EQ(st->Int(0), shape.bound ? 1 : 0) << shape.event.type << " at " << shape.event.time;
+  }
+  for (const std::string& id :
+       {s1.signal_id, s2.signal_id, m1.mission_id, m2.mission_id, m3.mission_id, f1.fire_id,
+        f2.fire_id, u1.user_id, u2.user_id, std::string("t1"), std::string("t2"), std::string("t9"),
+        std::string("no-such-fire")}) {
+    auto trace = TraceJournal(*reader, id);
+    ASSERT_TRUE(trace) << trace.error().message;
+    std::set<std::int64_t> seqs;
+    for (const auto& e : *trace) seqs.insert(e.seq);
+    EXPECT_EQ(seqs.size(), trace->size()) << id;
+    EXPECT_EQ(seqs, TraceByScan(*reader, id)) << id;
+    EXPECT_FALSE(seqs.empty()) << id;
+  }
 }
 
 }  // namespace
