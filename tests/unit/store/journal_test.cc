@@ -355,6 +355,18 @@ TEST_F(JournalTest, TraceFindsFireBoundEventsThroughTheirFireExactlyAsAFullScan)
     EXPECT_EQ(seqs, TraceByScan(*reader, id)) << id;
     EXPECT_FALSE(seqs.empty()) << id;
   }
+  // The trace's reads of the partial indexes use them (a condition SQLite cannot match to the
+  // index's WHERE would scan the whole journal once per mission of a signal).
+  for (const char* column : {"mission_id", "user_id", "terminal_id"}) {
+    auto plan = Statement::Prepare(
+        reader->handle(), std::string("EXPLAIN QUERY PLAN SELECT seq FROM journal WHERE ") +
+                              column + " = ?1 AND fire_bound = 0");
+    ASSERT_TRUE(plan);
+    ASSERT_TRUE(*plan->Step());
+    const std::string index = std::string(column).substr(0, std::string(column).find('_'));
+    EXPECT_NE(plan->Text(3).find("USING INDEX journal_" + index), std::string::npos)
+        << plan->Text(3);
+  }
 }
 
 }  // namespace
