@@ -137,9 +137,7 @@ Result<JournalEvent> AppendEvent(Txn& txn, Event event) {
       .Bind(12, row.event.hash)
       .Bind(13, *bound ? 1 : 0);
   if (auto s = (*st)->Run(); !s) return tl::unexpected(s.error());
-  if (auto s = KvSet(txn, kHeadKey, std::to_string(row.event.seq) + " " + row.event.hash); !s) {
-    return tl::unexpected(s.error());
-  }
+  txn.SetAtCommit(kHeadKey, std::to_string(row.event.seq) + " " + row.event.hash);
   return std::move(row.event);
 }
 

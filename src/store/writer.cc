@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "base/thread_name.h"
+#include "store/kv.h"
 #include "store/statement.h"
 
 namespace bitten::store {
@@ -262,7 +263,8 @@ void Writer::Run() {
       go_sticky("BEGIN failed: " + s.error().message);
       continue;
     }
-    Txn txn(*db_, clock_, cache);
+    std::map<std::string, std::string> at_commit;
+    Txn txn(*db_, clock_, cache, at_commit);
     std::vector<Status> outcomes;
     outcomes.reserve(batch.size());
     std::uint64_t failed_works = 0;
@@ -272,6 +274,7 @@ void Writer::Run() {
         broken = "SAVEPOINT failed: " + s.error().message;
         break;
       }
+      const std::map<std::string, std::string> at_commit_before = at_commit;
       Status outcome = item.work ? RunWork(item.work, txn) : Ok();
       if (sqlite3_get_autocommit(db)) {
         // SQLite rolled the whole transaction back under the work (I/O error, disk full, ...).
@@ -286,6 +289,7 @@ void Writer::Run() {
         }
       } else {
         ++failed_works;
+        at_commit = at_commit_before;
         auto undo = st.rollback_to.Run();
         auto release = undo ? st.release.Run() : undo;
         if (!release) {
@@ -294,6 +298,11 @@ void Writer::Run() {
         }
       }
       outcomes.push_back(std::move(outcome));
+    }
+    for (const auto& [key, value] : at_commit) {
+      if (broken) break;
+      if (auto s = KvSet(txn, key, value); !s)
+        broken = "writing " + key + " failed: " + s.error().message;
     }
     if (broken) {
       go_sticky(*broken);

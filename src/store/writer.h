@@ -55,6 +55,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -87,14 +88,23 @@ class Txn {
   // it when done (Run resets by itself); the writer also resets every cached statement before each
   // COMMIT, so none is left open across transactions.
   Result<Statement*> Cached(const std::string& sql);
+  // Sets kv `key` to `value` once, just before the batch's COMMIT, to the last value any work of
+  // the batch gave it (a failed work's value is dropped with its savepoint). For a value every
+  // work rewrites, such as the journal's head: one write per commit instead of one per event.
+  // Reads of `key` inside the batch do not see it.
+  void SetAtCommit(std::string key, std::string value) {
+    (*at_commit_)[std::move(key)] = std::move(value);
+  }
 
  private:
   friend class Writer;
-  Txn(const Database& db, const Clock& clock, StatementCache& cache)
-      : db_(db), clock_(clock), cache_(cache) {}
+  Txn(const Database& db, const Clock& clock, StatementCache& cache,
+      std::map<std::string, std::string>& at_commit)
+      : db_(db), clock_(clock), cache_(cache), at_commit_(&at_commit) {}
   const Database& db_;
   const Clock& clock_;
   StatementCache& cache_;
+  std::map<std::string, std::string>* at_commit_;
 };
 
 // At most one row of `sql` through the writer's cached statement (Txn::Cached): `bind(Statement&)`

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <future>
+#include <latch>
 #include <set>
 #include <string>
 #include <thread>
@@ -121,6 +123,45 @@ TEST_F(JournalTest, AnEventRolledBackWithItsWorkLeavesNoHoleInTheChain) {
   const auto next = Append({"after", kT0, "", "", "", "", "", {}});
   EXPECT_EQ(next.seq, 3);
   EXPECT_TRUE(Verify().ok);
+}
+
+TEST_F(JournalTest, TheRecordedHeadIsTheLastEventKeptByItsBatch) {
+  // The head (kv journal.head) is written once per commit (Txn::SetAtCommit), with the value of
+  // the batch's last kept event: a failed work's event and its head value go together.
+  AppendN(1);
+  std::latch entered{1};
+  std::latch release{1};
+  std::promise<Status> held, kept, dropped;
+  writer_->Submit(
+      [&](Txn&) -> Status {
+        entered.count_down();
+        release.wait();
+        return Ok();
+      },
+      [&](Status st) { held.set_value(st); });
+  entered.wait();  // the next two works queue up and run in one batch
+  writer_->Submit(
+      [](Txn& txn) -> Status {
+        auto r = AppendEvent(txn, {"kept", kT0, "", "", "", "", "", {}});
+        return r ? Ok() : Status(tl::unexpected(r.error()));
+      },
+      [&](Status st) { kept.set_value(st); });
+  writer_->Submit(
+      [](Txn& txn) -> Status {
+        auto r = AppendEvent(txn, {"dropped", kT0, "", "", "", "", "", {}});
+        if (!r) return tl::unexpected(r.error());
+        return Fail("terminal_offline", "refused after journaling");
+      },
+      [&](Status st) { dropped.set_value(st); });
+  release.count_down();
+  ASSERT_TRUE(held.get_future().get());
+  ASSERT_TRUE(kept.get_future().get());
+  ASSERT_FALSE(dropped.get_future().get());
+  // AppendN's commit, the held work's, then the two queued behind it together.
+  EXPECT_EQ(writer_->stats().commits, 3u);
+  const VerifyReport report = Verify();
+  EXPECT_TRUE(report.ok) << report.message;
+  EXPECT_EQ(report.events, 2);
 }
 
 TEST_F(JournalTest, TamperedPayloadIsReportedAtItsSeq) {
