@@ -1738,8 +1738,8 @@ void Core::QueueDueAlertEdits(TimeMs now) {
 namespace {
 
 // Erases `id` from index[user], and the user's entry once it is empty.
-void Unindex(std::map<std::string, std::set<std::string>>& index, const std::string& user,
-             const std::string& id) {
+template <typename Ids>
+void Unindex(std::map<std::string, Ids>& index, const std::string& user, const std::string& id) {
   auto it = index.find(user);
   if (it == index.end()) return;
   it->second.erase(id);
@@ -1765,7 +1765,7 @@ void Core::UnindexMission(const Mission& m) {
 
 void Core::IndexStatus(const Mission& m) {
   if (IsOpen(m.status)) {
-    open_of_user_[m.user_id].insert(m.mission_id);
+    open_of_user_[m.user_id].emplace(m.mission_id, &m);  // `m` is the held mission
     open_of_exposure_[{m.symbol, m.side}].insert(m.mission_id);
   }
   if (m.status == MissionStatus::kPending) pending_by_expiry_.emplace(m.expires_at, m.mission_id);
@@ -1833,29 +1833,33 @@ void Core::ClearInFlight(const std::string& mission_id) {
 // (docs/performance.md "Fire path"); now O(the user's open and in-flight missions). The two sorted
 // sets are merged so that the risk is summed in mission-id order, as the walk did.
 Core::OpenCount Core::CountOpen(const std::string& user_id, const std::string& except) const {
-  static const std::set<std::string> kNone;
+  static const std::map<std::string, const Mission*> kNoneOpen;
+  static const std::set<std::string> kNoneFlying;
   auto o = open_of_user_.find(user_id);
   auto f = in_flight_of_user_.find(user_id);
-  const std::set<std::string>& open = o == open_of_user_.end() ? kNone : o->second;
-  const std::set<std::string>& flying = f == in_flight_of_user_.end() ? kNone : f->second;
+  const auto& open = o == open_of_user_.end() ? kNoneOpen : o->second;
+  const std::set<std::string>& flying = f == in_flight_of_user_.end() ? kNoneFlying : f->second;
   OpenCount out;
-  auto count = [&](const std::string& id, bool in_flight) {
-    auto m = missions_.find(id);
-    if (m == missions_.end()) return;
+  auto count = [&](const Mission* m, bool in_flight) {
+    if (m == nullptr) return;
     ++out.positions;
-    out.risk += m->second.mission.risk_money;
+    out.risk += m->risk_money;
     if (in_flight) ++out.in_flight;
+  };
+  auto held = [&](const std::string& id) -> const Mission* {
+    auto m = missions_.find(id);
+    return m == missions_.end() ? nullptr : &m->second.mission;
   };
   auto a = open.begin();
   auto b = flying.begin();
   while (a != open.end() || b != flying.end()) {
-    if (b == flying.end() || (a != open.end() && *a < *b)) {
-      count(*a++, false);
-    } else if (a == open.end() || *b < *a) {
-      if (*b != except) count(*b, true);
+    if (b == flying.end() || (a != open.end() && a->first < *b)) {
+      count(a++->second, false);
+    } else if (a == open.end() || *b < a->first) {
+      if (*b != except) count(held(*b), true);
       ++b;
     } else {  // open and in flight (a second fire of a fired mission)
-      count(*a, *a != except);
+      count(a->second, a->first != except);
       ++a;
       ++b;
     }
@@ -1911,8 +1915,21 @@ Status Core::CheckMissionIndex() const {
   CORE_TRY(same("drop", finished, finished_by_expiry_));
   CORE_TRY(same("signal", per_signal, held_of_signal_));
   for (const auto& [id, user_id] : fires_in_flight_) flying[user_id].insert(id);
+  std::map<std::string, std::set<std::string>> open_ids;
+  for (const auto& [user_id, entries] : open_of_user_) {
+    for (const auto& [id, m] : entries) {
+      auto held = missions_.find(id);
+      if (held == missions_.end() || m != &held->second.mission) {
+        return Fail("index_drift", fmt::format("user {}: the open index's entry for mission {} "
+                                               "does not point at the held mission",
+                                               user_id, id));
+      }
+      open_ids[user_id].insert(id);
+    }
+  }
+  const auto& open_index = open_ids;
   for (const auto& [name, index, truth] :
-       {std::tuple{"held", &missions_of_user_, &walked}, std::tuple{"open", &open_of_user_, &open},
+       {std::tuple{"held", &missions_of_user_, &walked}, std::tuple{"open", &open_index, &open},
         std::tuple{"in-flight", &in_flight_of_user_, &flying}}) {
     if (*index == *truth) continue;
     for (const auto& [user_id, ids] : *truth) {
@@ -1973,9 +1990,9 @@ void Core::GetMe(Principal who, ReplyFn reply) {
     int open = 0;
     double open_risk = 0;
     if (auto mine = open_of_user_.find(user->user_id); mine != open_of_user_.end()) {
-      for (const std::string& id : mine->second) {
+      for (const auto& [id, m] : mine->second) {
         ++open;
-        open_risk += missions_.at(id).mission.risk_money;
+        open_risk += m->risk_money;
       }
     }
     const auto today = counters_.Get(user->user_id, now);

@@ -498,7 +498,9 @@ class Core {
   // missions with a fire in flight: what a fire's rules count, without walking every held mission
   // (a user may hold hundreds; docs/performance.md "Fire path"). Kept exact by HoldMission,
   // DropMission, SetMissionStatus, MarkInFlight and ClearInFlight; checked by CheckMissionIndex.
-  std::map<std::string, std::set<std::string>> open_of_user_;
+  // An open mission's entry points at the held mission (its node in missions_, which stays put
+  // until DropMission unindexes it), so counting a user's open risk looks nothing up.
+  std::map<std::string, std::map<std::string, const missions::Mission*>> open_of_user_;
   std::map<std::string, std::set<std::string>> in_flight_of_user_;
   std::set<std::string> alert_edits_due_;  // signal ids (AlertEditDue)
   // The housekeeping's indexes, so that a round costs what is due rather than a walk of every held
