@@ -2,12 +2,12 @@
 //
 // Database::Open(path, kReadWrite) creates the file if needed, switches it to WAL, sets
 // synchronous=FULL (a commit is on disk before it is acknowledged: ARCHITECTURE invariant 1),
-// foreign_keys=ON and a busy timeout (a read-write connection also keeps a 64 MiB page cache and its
-// savepoints' sub-journal in memory: temp_store=MEMORY, see db.cc), then applies the versioned migrations of migrations.h that
-// the file does not have yet, each in its own transaction and recorded in
-// schema_migrations(version, applied_at). Applying them is idempotent: opening an up-to-date file
-// changes nothing. A file whose schema is newer than this binary is refused ("store_schema_newer");
-// the binary never guesses at a schema it does not know.
+// foreign_keys=ON and a busy timeout (a read-write connection also keeps a 64 MiB page cache and
+// its savepoints' sub-journal in memory: temp_store=MEMORY, see db.cc), then applies the versioned
+// migrations of migrations.h that the file does not have yet, each in its own transaction and
+// recorded in schema_migrations(version, applied_at). Applying them is idempotent: opening an
+// up-to-date file changes nothing. A file whose schema is newer than this binary is refused
+// ("store_schema_newer"); the binary never guesses at a schema it does not know.
 //
 // Database::Open(path, kReadOnly) opens an existing, already migrated file for reading
 // (query_only); a missing file or a schema of another version is refused. Readers (HUD queries,
