@@ -1927,9 +1927,9 @@ Status Core::CheckMissionIndex() const {
       open_ids[user_id].insert(id);
     }
   }
-  const auto& open_index = open_ids;
   for (const auto& [name, index, truth] :
-       {std::tuple{"held", &missions_of_user_, &walked}, std::tuple{"open", &open_index, &open},
+       {std::tuple{"held", &missions_of_user_, &walked},
+        std::tuple{"open", static_cast<const decltype(open_ids)*>(&open_ids), &open},
         std::tuple{"in-flight", &in_flight_of_user_, &flying}}) {
     if (*index == *truth) continue;
     for (const auto& [user_id, ids] : *truth) {

@@ -7,6 +7,7 @@
 #include <set>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "base/crypto.h"
 #include "base/uuid.h"
@@ -224,10 +225,15 @@ Result<std::vector<JournalEvent>> TraceJournal(const Database& db, std::string_v
     }
   }
   missions.erase(std::string(id));
-  // The fires of `id` as a user or a terminal: their fire-bound events naming `id`.
+  // The fires of `id` as a user or a terminal: their fire-bound events naming `id`. There is no
+  // index on a fire's terminal (it would cost the fire path a page per terminal): a terminal's
+  // fires are one pass over the table, taken only when `id` is a terminal.
+  std::vector<const char*> owner_sql = {"SELECT fire_id FROM fires WHERE user_id = ?1"};
+  auto terminal = Ids(db, "SELECT terminal_id FROM terminals WHERE terminal_id = ?1", id);
+  if (!terminal) return tl::unexpected(terminal.error());
+  if (!terminal->empty()) owner_sql.push_back("SELECT fire_id FROM fires WHERE terminal_id = ?1");
   std::set<std::string> fires_of_owner;
-  for (const char* sql : {"SELECT fire_id FROM fires WHERE user_id = ?1",
-                          "SELECT fire_id FROM fires WHERE terminal_id = ?1"}) {
+  for (const char* sql : owner_sql) {
     auto ids = Ids(db, sql, id);
     if (!ids) return tl::unexpected(ids.error());
     fires_of_owner.insert(ids->begin(), ids->end());

@@ -301,8 +301,9 @@ void Writer::Run() {
     }
     for (const auto& [key, value] : at_commit) {
       if (broken) break;
-      if (auto s = KvSet(txn, key, value); !s)
+      if (auto s = KvSet(txn, key, value); !s) {
         broken = "writing " + key + " failed: " + s.error().message;
+      }
     }
     if (broken) {
       go_sticky(*broken);

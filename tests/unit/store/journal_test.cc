@@ -13,6 +13,7 @@
 #include "base/crypto.h"
 #include "store/fires.h"
 #include "store/statement.h"
+#include "store/terminals.h"
 #include "store_fixture.h"
 
 namespace bitten::store {
@@ -348,6 +349,9 @@ TEST_F(JournalTest, TraceFindsFireBoundEventsThroughTheirFireExactlyAsAFullScan)
       if (auto s = InsertSignal(txn, *sig); !s) return tl::unexpected(s.error());
     }
     if (auto s = InsertMissions(txn, {m1, m2, m3}); !s) return s;
+    for (const char* t : {"t1", "t2", "t9"}) {
+      if (auto s = InsertTerminal(txn, {t, "aa", "", kT0}); !s) return s;
+    }
     for (const missions::Fire* f : {&f1, static_cast<const missions::Fire*>(&f2)}) {
       if (auto s = InsertFire(txn, *f); !s) return tl::unexpected(s.error());
     }
