@@ -290,7 +290,7 @@ std::set<std::int64_t> TraceByScan(const Database& db, const std::string& id) {
                                "IFNULL(fire_id, ''), IFNULL(user_id, ''), IFNULL(terminal_id, '') "
                                "FROM journal");
   EXPECT_TRUE(st);
-  while (*st->Step()) {
+  while (st->Step().value()) {
     journal.push_back(
         {st->Int(0), st->Text(1), st->Text(2), st->Text(3), st->Text(4), st->Text(5)});
   }
@@ -298,7 +298,7 @@ std::set<std::int64_t> TraceByScan(const Database& db, const std::string& id) {
     std::vector<std::pair<std::string, std::string>> out;
     auto q = Statement::Prepare(db.handle(), sql);
     EXPECT_TRUE(q);
-    while (*q->Step()) out.emplace_back(q->Text(0), q->Text(1));
+    while (q->Step().value()) out.emplace_back(q->Text(0), q->Text(1));
     return out;
   };
   const auto mission_signal = pairs("SELECT mission_id, signal_id FROM missions");
@@ -407,7 +407,7 @@ TEST_F(JournalTest, TraceFindsFireBoundEventsThroughTheirFireExactlyAsAFullScan)
         reader->handle(), std::string("EXPLAIN QUERY PLAN SELECT seq FROM journal WHERE ") +
                               column + " = ?1 AND fire_bound = 0");
     ASSERT_TRUE(plan);
-    ASSERT_TRUE(*plan->Step());
+    ASSERT_TRUE(plan->Step().value());
     const std::string index = std::string(column).substr(0, std::string(column).find('_'));
     EXPECT_NE(plan->Text(3).find("USING INDEX journal_" + index), std::string::npos)
         << plan->Text(3);
